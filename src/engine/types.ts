@@ -1,0 +1,86 @@
+import type { Draft } from '../timeline/index.js';
+
+/** One planned edit operation, produced from instruction text by the planner (pure, no I/O). */
+export type EditOp =
+  | { op: 'trimSilence'; thresholdDb?: number; marginMs?: number; minCutMs?: number; minClipMs?: number }
+  | { op: 'cutStart'; ms: number } // cut/trim the first N s
+  | { op: 'cutEnd'; ms: number } // cut/trim the last N s
+  | { op: 'trimIntro'; ms?: number } // leading silence, or the first N s
+  | { op: 'keepRange'; fromMs: number; toMs: number }
+  | { op: 'trimTo'; ms: number } // keep the first N s
+  | { op: 'speed'; factor: number }
+  | { op: 'mute' }
+  | { op: 'music'; path?: string; volume?: number; duck?: boolean }
+  | { op: 'loudnorm'; lufs: number; tp?: number; lra?: number }
+  | { op: 'denoise' }
+  | { op: 'grade'; look: 'warm' | 'cool' | 'cinematic' | 'vintage' | 'bw' | 'vivid' | 'lut'; lut?: string }
+  | { op: 'title'; text: string; style: 'title' | 'lower-third'; atMs?: number; durationMs?: number }
+  | { op: 'captions'; path?: string }
+  | { op: 'transition'; type?: string; ms?: number }
+  | { op: 'concat' }
+  | { op: 'preset'; name: 'youtube' | 'tiktok' | 'square' | 'portrait45' | '4k'; fit?: 'blur' | 'crop' }
+  | { op: 'enhance'; scale?: number }
+  | { op: 'stabilize' }
+  | { op: 'format'; format: 'mp4' | 'webm' | 'mov' | 'gif' }
+  | { op: 'export' };
+
+export interface PlanResult {
+  ops: EditOp[];
+  /** Clauses the planner could not understand, verbatim. Never silently dropped. */
+  unknown: string[];
+  /** The clauses, in order, with what each became (for --json and the server's replies). */
+  clauses: { text: string; ops: EditOp[] }[];
+}
+
+/** What the engine knows about one input file (ffprobe). */
+export interface MediaInfo {
+  path: string;
+  durationMs: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  kind: 'video' | 'audio' | 'image';
+}
+
+export interface ApplyContext {
+  /** Maps a segment `src` (URL or path) to a local file path the engine can read. */
+  resolveSrc?: (src: string) => string;
+  /** Files the user gave with --music / --captions / --lut, used when the text names none. */
+  musicPath?: string;
+  captionsPath?: string;
+  asrModelPath?: string;
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  draft: Draft;
+  /** One human line per operation: what it did ("cut 3 silences, 4.2 s removed"). */
+  notes: string[];
+}
+
+export interface RenderProgress {
+  /** 0..1 */
+  fraction: number;
+  outTimeMs: number;
+  totalMs: number;
+  speed?: number;
+}
+
+export interface RenderOptions {
+  resolveSrc?: (src: string) => string;
+  onProgress?: (p: RenderProgress) => void;
+  signal?: AbortSignal;
+  /** Overrides draft.m.fx.format. */
+  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  quality?: 'low' | 'medium' | 'high';
+}
+
+export interface RenderResult {
+  path: string;
+  durationMs: number;
+  /** How many ffmpeg encode passes ran (always 1 for a render; analysis passes are not encodes). */
+  encodePasses: number;
+  bytes: number;
+}

@@ -1,0 +1,4 @@
+export * from './diff.js';
+export * from './draft.js';
+export * from './readiness.js';
+export * from './summary.js';
