@@ -38,7 +38,12 @@ export function diffDrafts(before: Draft | undefined, after: Draft | undefined):
         text: `added track ${i + 1} (${trackLabel(y)}, ${y.sg.length} segment${y.sg.length === 1 ? '' : 's'}, ${fmtSeconds(trackDuration(y))}s)`,
       });
     } else if (x && !y) {
-      changes.push({ kind: 'track-removed', track: i + 1, label: trackLabel(x), text: `removed track ${i + 1} (${trackLabel(x)})` });
+      changes.push({
+        kind: 'track-removed',
+        track: i + 1,
+        label: trackLabel(x),
+        text: `removed track ${i + 1} (${trackLabel(x)})`,
+      });
     } else if (x && y) {
       const dx = trackDuration(x);
       const dy = trackDuration(y);
@@ -52,14 +57,24 @@ export function diffDrafts(before: Draft | undefined, after: Draft | undefined):
           text: `track ${i + 1} (${trackLabel(y)}): ${x.sg.length} → ${y.sg.length} segments, ${fmtSeconds(dx)}s → ${fmtSeconds(dy)}s`,
         });
       } else if (stable(x) !== stable(y)) {
-        changes.push({ kind: 'segments-changed', track: i + 1, label: trackLabel(y), text: `track ${i + 1} (${trackLabel(y)}): segments edited` });
+        changes.push({
+          kind: 'segments-changed',
+          track: i + 1,
+          label: trackLabel(y),
+          text: `track ${i + 1} (${trackLabel(y)}): segments edited`,
+        });
       }
     }
   }
   const da = before ? draftDuration(before) : 0;
   const db = after ? draftDuration(after) : 0;
   if (da !== db) {
-    changes.push({ kind: 'duration-changed', before: da, after: db, text: `duration ${fmtSeconds(da)}s → ${fmtSeconds(db)}s` });
+    changes.push({
+      kind: 'duration-changed',
+      before: da,
+      after: db,
+      text: `duration ${fmtSeconds(da)}s → ${fmtSeconds(db)}s`,
+    });
   }
   if (stable(before?.m) !== stable(after?.m)) {
     const keys = new Set([...Object.keys(before?.m ?? {}), ...Object.keys(after?.m ?? {})]);
