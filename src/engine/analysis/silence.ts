@@ -1,0 +1,141 @@
+import { clockToMs, runFfmpeg } from './run-ffmpeg.js';
+
+/** A time range in milliseconds, `startMs < endMs`. */
+export interface Interval {
+  startMs: number;
+  endMs: number;
+}
+
+export interface DetectSilencesOptions {
+  /** Level below which audio counts as silent, in dBFS. Default −28 (auto-editor's 0.04 of full scale). */
+  thresholdDb?: number;
+  /** Shortest silence reported, in ms. Default 200. */
+  minSilenceMs?: number;
+  /** Media duration, used to close a trailing silence the build left open (else read from the same run). */
+  durationMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Finds the silences of the first audio stream of `mediaPath` with ffmpeg's `silencedetect` (one cheap
+ * audio-only pass). Returns them sorted, clamped to ≥ 0; a trailing silence with no `silence_end` is closed
+ * at the media duration.
+ */
+export async function detectSilences(
+  ffmpegPath: string,
+  mediaPath: string,
+  opts: DetectSilencesOptions = {},
+): Promise<Interval[]> {
+  const thresholdDb = opts.thresholdDb ?? -28;
+  const minSilenceS = (opts.minSilenceMs ?? 200) / 1000;
+  const { stderr } = await runFfmpeg(
+    ffmpegPath,
+    [
+      '-i',
+      mediaPath,
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-af',
+      `silencedetect=n=${thresholdDb}dB:d=${minSilenceS}`,
+      '-f',
+      'null',
+      '-',
+    ],
+    opts.signal,
+  );
+  return parseSilencedetect(stderr, opts.durationMs);
+}
+
+/** Parses `silence_start:` / `silence_end:` log lines (and `Duration:` for an unclosed trailing silence). */
+export function parseSilencedetect(stderr: string, durationMs?: number): Interval[] {
+  const silences: Interval[] = [];
+  let openStart: number | undefined;
+  for (const m of stderr.matchAll(/silence_(start|end): (-?[\d.]+(?:e-?\d+)?)/g)) {
+    const ms = Math.max(0, Number(m[2]) * 1000);
+    if (m[1] === 'start') openStart = ms;
+    else if (openStart !== undefined) {
+      if (ms > openStart) silences.push({ startMs: openStart, endMs: ms });
+      openStart = undefined;
+    }
+  }
+  if (openStart !== undefined) {
+    const clock = /Duration: (\d+:\d+:[\d.]+)/.exec(stderr)?.[1];
+    const end = durationMs ?? (clock ? clockToMs(clock) : undefined);
+    if (end !== undefined && end > openStart) silences.push({ startMs: openStart, endMs: end });
+  }
+  return silences.sort((a, b) => a.startMs - b.startMs);
+}
+
+export interface KeepOptions {
+  /** Sound kept around each kept part, in ms. Default 200. */
+  marginMs?: number;
+  /** Cuts shorter than this are not made, in ms. Default 200. */
+  minCutMs?: number;
+  /** Kept parts shorter than this are dropped, in ms. Default 100. */
+  minClipMs?: number;
+  /** When given, starts snap up and ends snap down to the frame grid. */
+  fps?: number;
+}
+
+/**
+ * The parts of `[0, durationMs]` to keep when cutting `silences` (pure; auto-editor's rules):
+ * complement of the silences → pad each kept part by `marginMs` on both sides (clamped) → merge overlaps →
+ * fill cuts shorter than `minCutMs` (also at the very start and end) → drop kept parts shorter than
+ * `minClipMs` → snap to the frame grid (start = ceil, end = floor) and drop parts that vanish.
+ * All silence gives `[]`; no silence gives the whole range.
+ */
+export function keepIntervals(silences: Interval[], durationMs: number, opts: KeepOptions = {}): Interval[] {
+  const margin = opts.marginMs ?? 200;
+  const minCut = opts.minCutMs ?? 200;
+  const minClip = opts.minClipMs ?? 100;
+  const padded = complement(silences, durationMs).map((k) => ({
+    startMs: Math.max(0, k.startMs - margin),
+    endMs: Math.min(durationMs, k.endMs + margin),
+  }));
+  const bridged: Interval[] = [];
+  for (const k of padded) {
+    const last = bridged[bridged.length - 1];
+    if (last && (k.startMs <= last.endMs || k.startMs - last.endMs < minCut))
+      last.endMs = Math.max(last.endMs, k.endMs);
+    else bridged.push({ ...k });
+  }
+  const first = bridged[0];
+  const last = bridged[bridged.length - 1];
+  if (first && first.startMs < minCut) first.startMs = 0;
+  if (last && durationMs - last.endMs < minCut) last.endMs = durationMs;
+  const kept = bridged.filter((k) => k.endMs - k.startMs >= minClip);
+  return opts.fps ? snapToFrames(kept, opts.fps) : kept;
+}
+
+/** The gaps of `[0, durationMs]` not covered by `silences` (which may overlap or be unsorted). */
+function complement(silences: Interval[], durationMs: number): Interval[] {
+  const keeps: Interval[] = [];
+  let cursor = 0;
+  for (const s of [...silences].sort((a, b) => a.startMs - b.startMs)) {
+    const start = Math.max(0, s.startMs);
+    if (start > cursor) keeps.push({ startMs: cursor, endMs: Math.min(start, durationMs) });
+    cursor = Math.max(cursor, s.endMs);
+    if (cursor >= durationMs) break;
+  }
+  if (cursor < durationMs) keeps.push({ startMs: cursor, endMs: durationMs });
+  return keeps.filter((k) => k.endMs > k.startMs);
+}
+
+function snapToFrames(intervals: Interval[], fps: number): Interval[] {
+  const eps = 1e-6;
+  const out: Interval[] = [];
+  for (const k of intervals) {
+    const startFrame = Math.max(0, Math.ceil((k.startMs * fps) / 1000 - eps));
+    const endFrame = Math.floor((k.endMs * fps) / 1000 + eps);
+    if (endFrame > startFrame)
+      out.push({ startMs: (startFrame * 1000) / fps, endMs: (endFrame * 1000) / fps });
+  }
+  return out;
+}
+
+/** Length of the silence at the very start (for "trim the intro"); 0 when the media starts with sound. */
+export function leadingSilenceMs(silences: Interval[]): number {
+  const first = [...silences].sort((a, b) => a.startMs - b.startMs)[0];
+  return first && first.startMs <= 50 ? first.endMs : 0;
+}
