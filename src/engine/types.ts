@@ -84,3 +84,22 @@ export interface RenderResult {
   encodePasses: number;
   bytes: number;
 }
+
+/** Where the engine found its binaries. */
+export interface FfmpegPaths {
+  ffmpeg: string;
+  ffprobe: string;
+  /** How ffmpeg was found: an env variable, PATH, or the npm package fallback. */
+  source: 'env' | 'path' | 'npm';
+}
+
+/** What the ffmpeg build can do (probed once per binary and cached). */
+export interface Capabilities {
+  ffmpegPath: string;
+  filters: Set<string>;
+  encoders: Set<string>;
+  /** First line of `ffmpeg -version`'s version field, e.g. "5.1.9-0+deb12u1". */
+  version: string;
+  /** amix has the `normalize` option (ffmpeg ≥ 4.4). */
+  amixNormalize: boolean;
+}

@@ -1,0 +1,60 @@
+/** Errors the on-device engine throws. The CLI maps them to exit codes and messages. */
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+}
+
+/** No ffmpeg/ffprobe binary could be found; the message says how to install one. */
+export class FfmpegNotFoundError extends EngineError {
+  override name = 'FfmpegNotFoundError';
+  constructor(
+    readonly tool: 'ffmpeg' | 'ffprobe',
+    readonly tried: string[],
+  ) {
+    super(
+      `${tool} not found (tried: ${tried.join(', ')}). Install ffmpeg: \`apt-get install ffmpeg\` (Debian/Ubuntu), ` +
+        `\`brew install ffmpeg\` (macOS), or set ${tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'} to the binary.`,
+    );
+  }
+}
+
+/** ffmpeg (or ffprobe) exited with an error. `stderrTail` holds its last stderr lines. */
+export class FfmpegFailedError extends EngineError {
+  override name = 'FfmpegFailedError';
+  constructor(
+    readonly exitCode: number | null,
+    readonly stderrTail: string,
+    what = 'ffmpeg',
+  ) {
+    super(
+      `${what} failed (exit ${exitCode ?? 'signal'}): ${stderrTail.trim().split('\n').slice(-5).join(' | ')}`,
+    );
+  }
+}
+
+/** The work was aborted through its AbortSignal (Ctrl-C); no partial output is left behind. */
+export class EngineAbortedError extends EngineError {
+  override name = 'EngineAbortedError';
+  constructor() {
+    super('aborted');
+  }
+}
+
+/** Some clauses of the instruction map to no operation. The CLI exits 2 and lists `supported`. */
+export class UnknownInstructionError extends EngineError {
+  override name = 'UnknownInstructionError';
+  constructor(
+    readonly unknown: string[],
+    readonly supported: readonly string[],
+  ) {
+    super(
+      `I don't know how to do: ${unknown.map((u) => JSON.stringify(u)).join(', ')}. ` +
+        `Supported: ${supported.join('; ')}.`,
+    );
+  }
+}
+
+/** The edit cannot be done with this input (e.g. captions without a source, music without a file). */
+export class EditInputError extends EngineError {
+  override name = 'EditInputError';
+}
