@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { UsageError } from '../cli-error.js';
+
+interface Node {
+  path: string[];
+  subs: string[];
+  flags: string[];
+}
+
+function walk(cmd: Command, path: string[], out: Node[]): void {
+  const flags = cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f));
+  out.push({ path, subs: cmd.commands.map((c) => c.name()), flags });
+  for (const sub of cmd.commands) walk(sub, [...path, sub.name()], out);
+}
+
+function bash(nodes: Node[], globals: string[]): string {
+  const cases = nodes
+    .map((n) => `    "${n.path.join(' ')}") words="${[...n.subs, ...n.flags, ...globals].join(' ')}" ;;`)
+    .join('\n');
+  return `# nemo bash completion: source this file, or add \`eval "$(nemo completion bash)"\` to ~/.bashrc
+_nemo() {
+  local cur path="" w i
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    [[ "$w" == -* ]] && continue
+    case " $(_nemo_subs "$path") " in *" $w "*) path="\${path:+$path }$w" ;; esac
+  done
+  local words
+  case "$path" in
+${cases}
+  esac
+  COMPREPLY=( $(compgen -W "$words" -- "$cur") )
+  [[ \${#COMPREPLY[@]} -eq 0 ]] && COMPREPLY=( $(compgen -f -- "$cur") )
+}
+_nemo_subs() {
+  case "$1" in
+${nodes.map((n) => `    "${n.path.join(' ')}") echo "${n.subs.join(' ')}" ;;`).join('\n')}
+  esac
+}
+complete -o filenames -F _nemo nemo
+`;
+}
+
+function zsh(nodes: Node[], globals: string[]): string {
+  return `#compdef nemo
+# nemo zsh completion: put this file in a directory on $fpath as _nemo
+_nemo() {
+  local -a words_here
+  local path="" w
+  for w in \${words[2,CURRENT-1]}; do
+    [[ "$w" == -* ]] && continue
+    case "$path" in
+${nodes.map((n) => `      "${n.path.join(' ')}") [[ " ${n.subs.join(' ')} " == *" $w "* ]] && path="\${path:+$path }$w" ;;`).join('\n')}
+    esac
+  done
+  case "$path" in
+${nodes.map((n) => `    "${n.path.join(' ')}") words_here=(${[...n.subs, ...n.flags, ...globals].join(' ')}) ;;`).join('\n')}
+  esac
+  compadd -a words_here
+  _files
+}
+compdef _nemo nemo
+`;
+}
+
+function fish(nodes: Node[], globals: string[]): string {
+  const lines = [
+    '# nemo fish completion: save as ~/.config/fish/completions/nemo.fish',
+    'complete -c nemo -f',
+  ];
+  for (const g of globals.filter((f) => f.startsWith('--'))) lines.push(`complete -c nemo -l ${g.slice(2)}`);
+  for (const n of nodes) {
+    const cond =
+      n.path.length === 0
+        ? '__fish_use_subcommand'
+        : `__fish_seen_subcommand_from ${n.path[n.path.length - 1]}`;
+    for (const s of n.subs) lines.push(`complete -c nemo -n '${cond}' -a ${s}`);
+    if (n.path.length > 0) {
+      for (const f of n.flags.filter((x) => x.startsWith('--')))
+        lines.push(`complete -c nemo -n '${cond}' -l ${f.slice(2)}`);
+      lines.push(`complete -c nemo -n '${cond}' -F`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `nemo completion bash|zsh|fish`: a completion script built from the program's commands and options. */
+export function completionScript(shell: string, program: Command): string {
+  const nodes: Node[] = [];
+  walk(program, [], nodes);
+  const globals = nodes[0]?.flags ?? [];
+  const rest = nodes.map((n) => (n.path.length === 0 ? { ...n, flags: [] } : n));
+  if (shell === 'bash') return bash(rest, globals);
+  if (shell === 'zsh') return zsh(rest, globals);
+  if (shell === 'fish') return fish(rest, globals);
+  throw new UsageError(
+    `unknown shell ${JSON.stringify(shell)}`,
+    'use one of: nemo completion bash | zsh | fish',
+  );
+}

@@ -1,0 +1,167 @@
+import { Chalk, type ChalkInstance, supportsColorStderr } from 'chalk';
+import ora, { type Ora } from 'ora';
+import { bar, fmtBytes, milestonesCrossed } from './progress-format.js';
+import { type TtyFacts, ttyFacts } from './tty.js';
+
+/** A progress display: a redrawn bar on a TTY, milestone lines otherwise, NDJSON events under --json. */
+export interface Progress {
+  update(done: number, total: number, extra?: Record<string, unknown>): void;
+  finish(text?: string): void;
+  fail(text?: string): void;
+}
+
+export interface OutputStreams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdinIsTTY: boolean;
+}
+
+/**
+ * The one output context. stdout carries data (a path, a JSON object, NDJSON events); stderr
+ * carries people's text (progress, hints, warnings, errors).
+ */
+export class Output {
+  readonly facts: TtyFacts;
+  readonly c: ChalkInstance;
+  private readonly stdout: OutputStreams['stdout'];
+  private readonly stderr: OutputStreams['stderr'];
+  private active?: Ora;
+
+  constructor(
+    flags: { json?: boolean; quiet?: boolean; color?: boolean },
+    env: NodeJS.ProcessEnv = process.env,
+    streams: OutputStreams = {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdinIsTTY: !!process.stdin.isTTY,
+    },
+  ) {
+    this.stdout = streams.stdout;
+    this.stderr = streams.stderr;
+    const level = supportsColorStderr ? supportsColorStderr.level : 0;
+    this.facts = ttyFacts({
+      ...flags,
+      env,
+      stderrIsTTY: !!streams.stderr.isTTY,
+      stdinIsTTY: streams.stdinIsTTY,
+      terminalLevel: level === 0 ? 1 : level,
+    });
+    this.c = new Chalk({ level: this.facts.colorLevel });
+  }
+
+  get json(): boolean {
+    return this.facts.json;
+  }
+
+  /** A data line on stdout (text mode). */
+  data(line: string): void {
+    this.withSpinnerPaused(() => this.stdout.write(`${line}\n`));
+  }
+
+  /** The one JSON object of a short command, on stdout. */
+  result(value: unknown): void {
+    this.data(JSON.stringify(value));
+  }
+
+  /** One NDJSON event on stdout under --json (no-op otherwise). Fields are documented in events.md. */
+  event(type: string, fields: Record<string, unknown> = {}): void {
+    if (this.json) this.data(JSON.stringify({ type, ...fields }));
+  }
+
+  /** People's text on stderr (suppressed by --quiet). */
+  info(line: string): void {
+    if (!this.facts.quiet) this.say(line);
+  }
+
+  warn(line: string): void {
+    if (!this.facts.quiet) this.say(this.c.yellow(line));
+  }
+
+  /** Always shown, even with --quiet. */
+  say(line: string): void {
+    this.withSpinnerPaused(() => this.stderr.write(`${line}\n`));
+  }
+
+  /** Raw text on stderr without a newline (live assistant text). */
+  write(text: string): void {
+    if (!this.facts.quiet) this.withSpinnerPaused(() => this.stderr.write(text));
+  }
+
+  private withSpinnerPaused(fn: () => void): void {
+    const s = this.active;
+    if (s?.isSpinning) {
+      s.clear();
+      fn();
+      s.render();
+    } else fn();
+  }
+
+  /** A spinner on a TTY; a single line otherwise. */
+  spinner(text: string): { text(t: string): void; stop(final?: string): void } {
+    if (!this.facts.animate) {
+      this.info(text);
+      return { text: () => {}, stop: (final) => final && this.info(final) };
+    }
+    const s = ora({ text, stream: this.stderr as NodeJS.WriteStream, isEnabled: true }).start();
+    this.active = s;
+    return {
+      text: (t) => {
+        s.text = t;
+      },
+      stop: (final) => {
+        if (final) s.succeed(final);
+        else s.stop();
+        if (this.active === s) this.active = undefined;
+      },
+    };
+  }
+
+  /**
+   * Progress for `label`. `event` names the NDJSON event (`upload.progress`…) and `fields` maps
+   * (done, total) to its documented fields. Bytes are shown as sizes when `bytes` is set.
+   */
+  progress(
+    label: string,
+    opts: {
+      event: string;
+      fields: (done: number, total: number) => Record<string, unknown>;
+      bytes?: boolean;
+    },
+  ): Progress {
+    let last = 0;
+    let lastEventAt = 0;
+    const sp = this.facts.animate ? this.spinner(label) : undefined;
+    const describe = (done: number, total: number) =>
+      opts.bytes ? `${fmtBytes(done)} / ${fmtBytes(total)}` : `${Math.round((done / (total || 1)) * 100)}%`;
+    return {
+      update: (done, total, extra) => {
+        const f = total > 0 ? done / total : 0;
+        if (this.json) {
+          const now = Date.now();
+          if (now - lastEventAt >= 200 || f >= 1 || last === 0) {
+            lastEventAt = now;
+            this.event(opts.event, { ...opts.fields(done, total), ...extra });
+          }
+        } else if (sp) sp.text(`${label} ${bar(f)} ${opts.bytes ? describe(done, total) : ''}`.trimEnd());
+        else
+          for (const m of milestonesCrossed(last, f))
+            this.info(`${label} ${m}%${opts.bytes ? ` (${describe(done, total)})` : ''}`);
+        last = Math.max(last, f);
+      },
+      finish: (text) => {
+        if (sp) sp.stop(text ?? `${label} done`);
+        else if (text) this.info(text);
+      },
+      fail: (text) => {
+        sp?.stop();
+        if (text) this.warn(text);
+      },
+    };
+  }
+
+  /** Stops any spinner (before exiting). */
+  close(): void {
+    this.active?.stop();
+    this.active = undefined;
+  }
+}

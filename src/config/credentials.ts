@@ -1,0 +1,87 @@
+import { statSync } from 'node:fs';
+import type Conf from 'conf';
+import { objectAt, openConfFile } from './conf-file.js';
+import { ConfigError } from './errors.js';
+import { withLock } from './lock.js';
+import type { ConfigStore } from './store.js';
+
+/** What nemo keeps per profile about its token (same shape as the api's StoredCredentials). */
+export interface StoredCredentials {
+  token: string;
+  userId?: string;
+  expiresAt?: string;
+  credits?: number;
+  anonymous: boolean;
+}
+
+/** Refuses a credentials file that other users could read or change (exit 4, with the chmod fix). */
+export function checkPrivateFile(file: string): void {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch {
+    return; // not there yet
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(
+      `${file} is readable or writable by other users (mode ${(mode & 0o777).toString(8)}); refusing to use the token in it`,
+      `chmod 600 '${file}'`,
+      { exitCode: 4, file },
+    );
+  }
+}
+
+/**
+ * The token store of one profile: `credentials.json` (0600, in the 0700 config directory),
+ * `{<profile>: StoredCredentials}`. Implements the api's `CredentialStore` (`load/save/clientId`).
+ * `NEMO_TOKEN` is handled by the client and wins over what is stored here.
+ */
+export class ProfileCredentials {
+  private readonly conf: Conf<Record<string, unknown>>;
+
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly profile: string = store.profile,
+  ) {
+    this.conf = openConfFile(store.dir, 'credentials');
+  }
+
+  get file(): string {
+    return this.conf.path;
+  }
+
+  async load(): Promise<StoredCredentials | undefined> {
+    checkPrivateFile(this.file);
+    const entry = objectAt<Record<string, StoredCredentials>>(this.conf, 'profiles')[this.profile];
+    return entry && typeof entry.token === 'string' && entry.token !== '' ? { ...entry } : undefined;
+  }
+
+  async save(c: StoredCredentials): Promise<void> {
+    await this.write(c);
+  }
+
+  async clear(): Promise<boolean> {
+    return this.write(undefined);
+  }
+
+  clientId(): Promise<string> {
+    return this.store.clientId();
+  }
+
+  private write(c: StoredCredentials | undefined): Promise<boolean> {
+    return withLock(this.file, () => {
+      checkPrivateFile(this.file);
+      const all = objectAt<Record<string, StoredCredentials>>(this.conf, 'profiles');
+      const had = this.profile in all;
+      if (c) all[this.profile] = { ...c };
+      else delete all[this.profile];
+      this.conf.set('profiles', all);
+      return had;
+    });
+  }
+}
+
+/** Which token a command would use: `NEMO_TOKEN`, else the profile's. */
+export function tokenSource(env: NodeJS.ProcessEnv = process.env): 'env' | 'profile' {
+  return env.NEMO_TOKEN ? 'env' : 'profile';
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Conf from 'conf';
+import { objectAt, openConfFile } from './conf-file.js';
+import { withLock } from './lock.js';
+import type { ProfileSettings, SettingKey } from './settings.js';
+
+/** One cloud session nemo created or used (the NemoVideo task + session ids). */
+export interface SessionRecord {
+  sessionId: string;
+  taskId?: string;
+  createdAt: string;
+  /** The last render submitted from this session (for `nemo export --resume`). */
+  lastRenderId?: string;
+  /** Where that render is meant to be downloaded. */
+  lastOutput?: string;
+  /** Files uploaded into it (paths or URLs), in order. */
+  files?: string[];
+}
+
+interface ProfileData {
+  settings?: ProfileSettings;
+  clientId?: string;
+  sessions?: SessionRecord[];
+  currentSession?: string;
+}
+
+type Profiles = Record<string, ProfileData>;
+
+/**
+ * The profile store: `config.json` in the config directory, `{profiles: {<name>: {settings,
+ * clientId, sessions, currentSession}}}`. Every change is a locked read-modify-write, so
+ * concurrent nemo processes sharing a profile never lose each other's updates.
+ */
+export class ConfigStore {
+  readonly dir: string;
+  readonly profile: string;
+  private readonly conf: Conf<Record<string, unknown>>;
+
+  constructor(dir: string, profile: string) {
+    this.dir = dir;
+    this.profile = profile;
+    this.conf = openConfFile(dir, 'config');
+  }
+
+  get file(): string {
+    return this.conf.path;
+  }
+
+  private profiles(): Profiles {
+    return objectAt<Profiles>(this.conf, 'profiles');
+  }
+
+  private data(): ProfileData {
+    return this.profiles()[this.profile] ?? {};
+  }
+
+  private async update<T>(fn: (p: ProfileData) => T): Promise<T> {
+    return withLock(this.file, () => {
+      const all = this.profiles();
+      const p = all[this.profile] ?? {};
+      const result = fn(p);
+      all[this.profile] = p;
+      this.conf.set('profiles', all);
+      return result;
+    });
+  }
+
+  profileNames(): string[] {
+    return Object.keys(this.profiles());
+  }
+
+  settings(): ProfileSettings {
+    return { ...(this.data().settings ?? {}) };
+  }
+
+  async setSetting(key: SettingKey, value: ProfileSettings[SettingKey] | undefined): Promise<void> {
+    await this.update((p) => {
+      const s: Record<string, unknown> = { ...(p.settings ?? {}) };
+      if (value === undefined) delete s[key];
+      else s[key] = value;
+      p.settings = s as ProfileSettings;
+    });
+  }
+
+  /** The profile's X-Client-Id, created and saved on first use (before any token request). */
+  async clientId(): Promise<string> {
+    const existing = this.data().clientId;
+    if (existing) return existing;
+    return this.update((p) => {
+      p.clientId ??= randomUUID();
+      return p.clientId;
+    });
+  }
+
+  sessions(): SessionRecord[] {
+    return [...(this.data().sessions ?? [])];
+  }
+
+  findSession(sessionId: string): SessionRecord | undefined {
+    return this.sessions().find((s) => s.sessionId === sessionId);
+  }
+
+  currentSession(): SessionRecord | undefined {
+    const id = this.data().currentSession;
+    return id ? this.findSession(id) : undefined;
+  }
+
+  /** Records a session (or merges into the record with the same id) and makes it current. */
+  async saveSession(
+    rec: Partial<SessionRecord> & { sessionId: string },
+    makeCurrent = true,
+  ): Promise<SessionRecord> {
+    return this.update((p) => {
+      const list = p.sessions ?? [];
+      const i = list.findIndex((s) => s.sessionId === rec.sessionId);
+      const merged: SessionRecord = {
+        createdAt: new Date().toISOString(),
+        ...(i >= 0 ? list[i] : {}),
+        ...rec,
+      };
+      if (i >= 0) list[i] = merged;
+      else list.push(merged);
+      p.sessions = list;
+      if (makeCurrent) p.currentSession = rec.sessionId;
+      return merged;
+    });
+  }
+
+  async useSession(sessionId: string): Promise<SessionRecord | undefined> {
+    return this.update((p) => {
+      const rec = (p.sessions ?? []).find((s) => s.sessionId === sessionId);
+      if (rec) p.currentSession = sessionId;
+      return rec;
+    });
+  }
+
+  /** Where the local engine's last draft is kept for `nemo state --local`. */
+  localDraftPath(): string {
+    const dir = join(this.dir, 'local', encodeURIComponent(this.profile));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return join(dir, 'last-local-draft.json');
+  }
+}
