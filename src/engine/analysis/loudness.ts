@@ -15,7 +15,7 @@ export interface LoudnormMeasurement {
   inputLra: number;
   inputThresh: number;
   targetOffset: number;
-  /** What loudnorm would do in pass 2: `linear` when the target is reachable by plain gain. */
+  /** The mode pass 1 ran in, as loudnorm reports it (pass 1 itself runs dynamic in ffmpeg 5.1). */
   normalizationType: 'linear' | 'dynamic';
 }
 
@@ -30,6 +30,7 @@ export interface MeasureLoudnessArgs {
 }
 
 const MEASURED = '__nemo_loudnorm_measured';
+const TO_48K = 'aformat=sample_rates=48000';
 
 /**
  * Pass 1 of two-pass loudnorm: runs `loudnorm=…:print_format=json` on the audio (output `-f null`, audio
@@ -80,8 +81,10 @@ export function parseLoudnormJson(stderr: string): LoudnormMeasurement {
 
 /**
  * Pass-2 filter text: linear loudnorm with the measured values (when `measured` is given and finite —
- * silence cannot be measured), else single-pass dynamic loudnorm; always followed by `aresample=48000`
- * because dynamic loudnorm outputs 192 kHz.
+ * silence cannot be measured), else single-pass dynamic loudnorm; always followed by
+ * `aformat=sample_rates=48000` because dynamic loudnorm outputs 192 kHz. (`aformat` makes ffmpeg insert the
+ * resampler itself: an explicit `aresample=48000` after dynamic loudnorm fails in ffmpeg 5.1 with "Cannot
+ * select channel layout" on inputs whose channel layout is unknown, e.g. plain stereo WAV.)
  */
 export function loudnormFilter(target: LoudnessTarget, measured?: LoudnormMeasurement): string {
   const base = `loudnorm=I=${target.i}:TP=${target.tp}:LRA=${target.lra}`;
@@ -90,7 +93,7 @@ export function loudnormFilter(target: LoudnessTarget, measured?: LoudnormMeasur
     [measured.inputI, measured.inputTp, measured.inputLra, measured.inputThresh, measured.targetOffset].every(
       Number.isFinite,
     );
-  if (!usable) return `${base},aresample=48000`;
+  if (!usable) return `${base},${TO_48K}`;
   const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
   const linear = [
     `measured_I=${clamp(measured.inputI, -99, 0)}`,
@@ -100,7 +103,7 @@ export function loudnormFilter(target: LoudnessTarget, measured?: LoudnormMeasur
     `offset=${clamp(measured.targetOffset, -99, 99)}`,
     'linear=true',
   ].join(':');
-  return `${base}:${linear},aresample=48000`;
+  return `${base}:${linear},${TO_48K}`;
 }
 
 /**

@@ -1,0 +1,145 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LoudnormMeasurement,
+  loudnormFilter,
+  measureIntegratedLufs,
+  measureLoudness,
+  parseLoudnormJson,
+} from '../../src/engine/analysis/loudness.js';
+import { runFfmpeg } from '../../src/engine/analysis/run-ffmpeg.js';
+
+const FFMPEG = 'ffmpeg';
+const TARGET = { i: -14, tp: -1.5, lra: 11 };
+
+function sampleRate(path: string): number {
+  const out = execFileSync('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate'],
+    ...['-of', 'default=nw=1:nk=1', path],
+  ]);
+  return Number(out.toString().trim());
+}
+
+describe('loudnormFilter', () => {
+  const measured: LoudnormMeasurement = {
+    inputI: -30.2,
+    inputTp: -20.1,
+    inputLra: 3.4,
+    inputThresh: -40.5,
+    targetOffset: 0.3,
+    normalizationType: 'linear',
+  };
+  it('is linear with the measured values, then resampled to 48 kHz', () => {
+    expect(loudnormFilter(TARGET, measured)).toBe(
+      'loudnorm=I=-14:TP=-1.5:LRA=11:measured_I=-30.2:measured_TP=-20.1:measured_LRA=3.4:' +
+        'measured_thresh=-40.5:offset=0.3:linear=true,aformat=sample_rates=48000',
+    );
+  });
+  it('is single-pass dynamic without a measurement or with an unmeasurable (silent) one', () => {
+    expect(loudnormFilter(TARGET)).toBe('loudnorm=I=-14:TP=-1.5:LRA=11,aformat=sample_rates=48000');
+    const silent = { ...measured, inputI: Number.NEGATIVE_INFINITY, inputTp: Number.NEGATIVE_INFINITY };
+    expect(loudnormFilter(TARGET, silent)).toBe('loudnorm=I=-14:TP=-1.5:LRA=11,aformat=sample_rates=48000');
+  });
+  it('clamps values to the ranges loudnorm accepts', () => {
+    const extreme = { ...measured, inputI: -120, inputThresh: -130, inputLra: 150 };
+    expect(loudnormFilter(TARGET, extreme)).toContain('measured_I=-99:measured_TP=-20.1:measured_LRA=99:');
+    expect(loudnormFilter(TARGET, extreme)).toContain('measured_thresh=-99:');
+  });
+});
+
+describe('parseLoudnormJson', () => {
+  it('reads the last JSON block, including -inf values', () => {
+    const log = `[Parsed_loudnorm_0 @ 0x1] \n{\n\t"input_i" : "-inf",\n\t"input_tp" : "-inf",
+\t"input_lra" : "0.00",\n\t"input_thresh" : "-70.00",\n\t"output_i" : "-inf",\n\t"normalization_type" : "dynamic",
+\t"target_offset" : "inf"\n}\n`;
+    const m = parseLoudnormJson(`{"input_i" : "-1.00"}\n${log}`);
+    expect(m.inputI).toBe(Number.NEGATIVE_INFINITY);
+    expect(m.inputLra).toBe(0);
+    expect(m.inputThresh).toBe(-70);
+    expect(m.targetOffset).toBe(Number.POSITIVE_INFINITY);
+    expect(m.normalizationType).toBe('dynamic');
+  });
+  it('throws when there is no measurement', () => {
+    expect(() => parseLoudnormJson('no json here')).toThrow(/no JSON/);
+  });
+});
+
+describe('two-pass loudnorm on generated media', () => {
+  let dir: string;
+  let quiet: string;
+  let clip: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nemo-loudness-'));
+    quiet = join(dir, 'quiet.wav');
+    clip = join(dir, 'clip.mp4');
+    // A quiet warbling tone around −30 LUFS, 44.1 kHz stereo, 6 s.
+    const tone =
+      "aevalsrc='0.04*sin(2*PI*(500+200*sin(2*PI*0.5*t))*t)*(0.6+0.4*sin(2*PI*0.7*t))':s=44100:c=stereo:d=6";
+    await runFfmpeg(FFMPEG, ['-y', '-f', 'lavfi', '-i', tone, quiet]);
+    await runFfmpeg(FFMPEG, [
+      '-y',
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=6', '-i', quiet],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '128k', '-shortest', clip],
+    ]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures, normalizes to −14 LUFS ±1 LU at 48 kHz, and re-measures with ebur128', async () => {
+    const before = await measureIntegratedLufs(FFMPEG, quiet);
+    expect(before).toBeLessThan(-25);
+    const m = await measureLoudness(FFMPEG, {
+      inputs: ['-i', quiet],
+      graph: '',
+      audioLabel: '0:a',
+      target: TARGET,
+    });
+    expect(Math.abs(m.inputI - before)).toBeLessThan(1);
+    expect(m.inputTp).toBeLessThan(0);
+
+    const out = join(dir, 'normalized.m4a');
+    await runFfmpeg(FFMPEG, ['-y', '-i', quiet, '-af', loudnormFilter(TARGET, m), out]);
+    const after = await measureIntegratedLufs(FFMPEG, out);
+    expect(Math.abs(after - TARGET.i)).toBeLessThanOrEqual(1);
+    expect(sampleRate(out)).toBe(48000);
+  });
+
+  it('single-pass dynamic loudnorm also lands at 48 kHz (not 192 kHz)', async () => {
+    const out = join(dir, 'dynamic.wav');
+    await runFfmpeg(FFMPEG, ['-y', '-i', quiet, '-af', loudnormFilter(TARGET), out]);
+    expect(sampleRate(out)).toBe(48000);
+    expect(Math.abs((await measureIntegratedLufs(FFMPEG, out)) - TARGET.i)).toBeLessThanOrEqual(1.5);
+  });
+
+  it('measures the labelled output of a graph that also has a video output', async () => {
+    const direct = await measureLoudness(FFMPEG, {
+      inputs: ['-i', clip],
+      graph: '',
+      audioLabel: '[0:a]',
+      target: TARGET,
+    });
+    const halved = await measureLoudness(FFMPEG, {
+      inputs: ['-i', clip],
+      graph: '[0:v]scale=160:90[vout];[0:a]volume=0.5[aout]',
+      audioLabel: '[aout]',
+      target: TARGET,
+    });
+    // volume=0.5 is −6.02 dB.
+    expect(Math.abs(direct.inputI - halved.inputI - 6.02)).toBeLessThan(0.3);
+  });
+
+  it('reports silence as -Infinity rather than a number', async () => {
+    const silent = join(dir, 'silent.wav');
+    await runFfmpeg(FFMPEG, ['-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-t', '2', silent]);
+    const m = await measureLoudness(FFMPEG, {
+      inputs: ['-i', silent],
+      graph: '',
+      audioLabel: '0:a',
+      target: TARGET,
+    });
+    expect(m.inputI).toBe(Number.NEGATIVE_INFINITY);
+    expect(loudnormFilter(TARGET, m)).toBe('loudnorm=I=-14:TP=-1.5:LRA=11,aformat=sample_rates=48000');
+  });
+});
