@@ -1,0 +1,241 @@
+import { createReadStream, existsSync, linkSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { bigMp4, talkMp4 } from '../lib/fixtures.js';
+import { cliHasOption, nemoEnv } from '../lib/nemo-env.js';
+import { cliHasCommand, nemoArgv } from '../lib/parts.js';
+import { runMeasured } from '../lib/proc.js';
+import { pendingRow } from '../lib/report.js';
+import * as http from '../lib/server.js';
+import { ratio, summarize } from '../lib/stats.js';
+
+const MiB = 2 ** 20;
+const RATE_BUDGET = '≥ 1.0× curl (aim 1.5×)';
+const RSS_BUDGET = '≤ 100 MiB';
+
+/**
+ * #1 upload and #2 download of a large real mp4 through `nemo serve` on loopback: throughput and the nemo
+ * process's peak RSS (GNU time), against curl with the same token/session/URL, runs alternating curl and nemo.
+ */
+export async function transfer(ctx) {
+  const bytesWanted = ctx.quick ? 20_000_000 : 500_000_000;
+  const runs = ctx.quick ? 1 : 3;
+  const label = `${Math.round(bytesWanted / 1e6)} MB`;
+  const rowsFor = (n, what, reason) => [
+    pendingRow(`${n}`, `${what} ${label}: throughput`, RATE_BUDGET, reason),
+    pendingRow(`${n} RSS`, `${what} ${label}: nemo peak RSS`, RSS_BUDGET, reason),
+  ];
+  const dataDir = join(ctx.tmpDir, 'server-data');
+  const started = await http.startBenchServer({ dataDir, maxUploadBytes: 600 * MiB });
+  if (started.missing)
+    return [...rowsFor(1, 'upload', started.missing), ...rowsFor(2, 'download', started.missing)];
+  const server = started.server;
+  try {
+    ctx.log(`  fixture: ${label} mp4…`);
+    const fixture = await bigMp4(ctx.fixturesDir, bytesWanted);
+    await warm(fixture.path);
+    const up = cliHasCommand('upload')
+      ? await measureUpload(ctx, server.url, fixture, runs, label)
+      : rowsFor(1, 'upload', 'the CLI has no `upload` command yet (dist/cli/commands/upload.js)');
+    const down = await measureDownload(ctx, server, dataDir, fixture, runs, label).catch((err) =>
+      rowsFor(2, 'download', `could not set up a ${label} render: ${err.message}`),
+    );
+    return [...up, ...down];
+  } finally {
+    await server.close();
+  }
+}
+
+async function measureUpload(ctx, base, fixture, runs, label) {
+  const withSession = cliHasOption('upload', '--session');
+  const curl = [];
+  const nemo = [];
+  const notes = [];
+  for (let i = 0; i < runs; i++) {
+    const s = await http.tokenAndSession(base);
+    const c = await runMeasured(
+      'curl',
+      [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-H',
+        `Authorization: Bearer ${s.token}`,
+        '-F',
+        `files=@${fixture.path}`,
+        http.uploadUrl(base, s.sessionId),
+      ],
+      { tmpDir: ctx.tmpDir },
+    );
+    if (c.code !== 0 || c.stdout.trim() !== '200')
+      throw new Error(`curl upload failed: HTTP ${c.stdout} ${c.stderr}`);
+    curl.push(c);
+
+    const s2 = await http.tokenAndSession(base);
+    const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: base, NEMO_TOKEN: s2.token });
+    const [cmd, args] = nemoArgv(
+      'upload',
+      fixture.path,
+      '--json',
+      ...(withSession ? ['--session', s2.sessionId] : []),
+    );
+    const n = await runMeasured(cmd, args, { env, tmpDir: ctx.tmpDir });
+    if (n.code !== 0) throw new Error(`nemo upload exited ${n.code}: ${n.stderr.slice(-400)}`);
+    nemo.push(n);
+    ctx.log(
+      `  upload run ${i + 1}: curl ${(c.wallMs / 1000).toFixed(2)} s, nemo ${(n.wallMs / 1000).toFixed(2)} s`,
+    );
+  }
+  notes.push(
+    `wall time of the whole process (nemo: node start-up, CLI load${withSession ? '' : ', its own token + session requests'} and the upload; the server's storing + ffprobe of the file count on both sides)`,
+  );
+  notes.push(
+    `nemo: \`nemo upload <file> --json\` with NEMO_TOKEN${withSession ? ' and --session' : ''}; curl: \`curl -F files=@<file>\``,
+  );
+  return rows(1, `upload ${label}`, fixture.bytes, curl, nemo, 'curl -F', notes);
+}
+
+async function measureDownload(ctx, server, dataDir, fixture, runs, label) {
+  const base = server.url;
+  const render = await largeRender(ctx, server, dataDir, fixture);
+  const canExport = cliHasCommand('export') && cliHasOption('export', '--resume');
+  if (!canExport) {
+    return [
+      pendingRow(
+        '2',
+        `download ${label}: throughput`,
+        RATE_BUDGET,
+        'the CLI has no `export --resume <id>` yet',
+      ),
+      pendingRow(
+        '2 RSS',
+        `download ${label}: nemo peak RSS`,
+        RSS_BUDGET,
+        'the CLI has no `export --resume <id>` yet',
+      ),
+    ];
+  }
+  const out = join(ctx.tmpDir, 'download-out.mp4');
+  const curl = [];
+  const nemo = [];
+  for (let i = 0; i < runs; i++) {
+    rmSync(out, { force: true });
+    const c = await runMeasured(
+      'curl',
+      ['-sS', '-f', '-o', out, '-H', `Authorization: Bearer ${render.token}`, render.url],
+      { tmpDir: ctx.tmpDir },
+    );
+    if (c.code !== 0 || statSync(out).size !== fixture.bytes)
+      throw new Error(`curl download failed: ${c.stderr}`);
+    curl.push(c);
+    rmSync(out, { force: true });
+    const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: base, NEMO_TOKEN: render.token });
+    const [cmd, args] = nemoArgv('export', '--resume', render.id, '-o', out, '--force', '--json');
+    const n = await runMeasured(cmd, args, { env, tmpDir: ctx.tmpDir });
+    if (n.code !== 0) throw new Error(`nemo export --resume exited ${n.code}: ${n.stderr.slice(-400)}`);
+    if (!existsSync(out) || statSync(out).size !== fixture.bytes)
+      throw new Error('nemo download wrote a wrong-sized file');
+    nemo.push(n);
+    ctx.log(
+      `  download run ${i + 1}: curl ${(c.wallMs / 1000).toFixed(2)} s, nemo ${(n.wallMs / 1000).toFixed(2)} s`,
+    );
+  }
+  rmSync(out, { force: true });
+  const notes = [
+    `the render: ${render.how}`,
+    'wall time of the whole process (nemo: node start-up, CLI load, one render poll, then the download to <out>.part + rename); curl: `curl -o` of the same URL',
+  ];
+  return rows(2, `download ${label}`, fixture.bytes, curl, nemo, 'curl -o', notes);
+}
+
+/**
+ * A completed render whose output is the large fixture: the server's registerRender when it has one; else a real
+ * small render (upload → "trim silences" → submit → completed) whose output file in the data dir is then replaced
+ * by a hard link to the large fixture (the download routes serve whatever file is there).
+ */
+async function largeRender(ctx, server, dataDir, fixture) {
+  const base = server.url;
+  const s = await http.tokenAndSession(base);
+  if (typeof server.registerRender === 'function') {
+    const r = await server.registerRender(fixture.path, { sessionId: s.sessionId });
+    return {
+      id: r.id,
+      url: r.url,
+      token: s.token,
+      how: `server.registerRender(<${fixture.bytes}-byte fixture>)`,
+    };
+  }
+  const small = await talkMp4(ctx.fixturesDir, 6, 320, 180);
+  await http.uploadFile(base, s.token, s.sessionId, small.path);
+  await http.chat(base, s.token, s.sessionId, 'trim silences');
+  const state = await http.getState(base, s.token, s.sessionId);
+  const id = await http.submitRender(base, s.token, s.sessionId, state.state?.draft ?? state.draft);
+  const body = await http.waitRender(base, s.token, id);
+  const url = http.renderOutputUrl(body) ?? `${base}/api/render/proxy/${id}/download`;
+  const file = findFile(dataDir, (name) => name.includes(id) && !name.includes('.nemo-tmp-'));
+  if (!file) throw new Error(`render ${id}'s output file not found under the server's data dir`);
+  rmSync(file);
+  linkSync(fixture.path, file);
+  return {
+    id,
+    url,
+    token: s.token,
+    how: `a real render (${id}) whose output file was replaced by a hard link to the ${fixture.bytes}-byte fixture`,
+  };
+}
+
+function findFile(dir, test) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const f = findFile(p, test);
+      if (f) return f;
+    } else if (test(e.name)) return p;
+  }
+  return null;
+}
+
+function rows(n, what, bytes, curl, nemo, baseLabel, notes) {
+  const mbps = (r) => bytes / 1e6 / (r.wallMs / 1000);
+  const rate = summarize(nemo.map(mbps));
+  const baseRate = summarize(curl.map(mbps));
+  const rss = summarize(nemo.map((r) => r.peakRssMiB));
+  const baseRss = summarize(curl.map((r) => r.peakRssMiB));
+  const r = ratio(rate.median, baseRate.median);
+  return [
+    {
+      id: `${n}`,
+      what: `${what}: throughput`,
+      unit: 'MB/s',
+      nemo: rate,
+      baseline: { label: baseLabel, ...baseRate },
+      ratio: r,
+      budget: RATE_BUDGET,
+      pass: r >= 1.0,
+      status: 'measured',
+      notes,
+    },
+    {
+      id: `${n} RSS`,
+      what: `${what}: nemo peak RSS`,
+      unit: 'MiB',
+      nemo: rss,
+      baseline: { label: baseLabel, ...baseRss },
+      ratio: null,
+      budget: RSS_BUDGET,
+      pass: rss.max <= 100,
+      status: 'measured',
+      notes: ['GNU time "Maximum resident set size" of the process; judged on the worst run'],
+    },
+  ];
+}
+
+function warm(path) {
+  return new Promise((resolve, reject) => {
+    createReadStream(path)
+      .on('data', () => {})
+      .on('end', resolve)
+      .on('error', reject);
+  });
+}
