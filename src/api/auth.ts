@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ApiError, LocalInputError, RateLimitError } from './errors.js';
+import type { TokenSource, Transport } from './transport.js';
+
+export interface StoredCredentials {
+  token: string;
+  userId?: string;
+  /** ISO timestamp, when the server said. */
+  expiresAt?: string;
+  credits?: number;
+  anonymous: boolean;
+}
+
+/** Where the CLI keeps credentials (a profile); the client never imports the config module. */
+export interface CredentialStore {
+  load(): Promise<StoredCredentials | undefined>;
+  save(credentials: StoredCredentials): Promise<void>;
+  /** A stable client id, persisted BEFORE it is used for a token request. */
+  clientId(): Promise<string>;
+}
+
+export type TokenSourceKind = 'option' | 'env' | 'profile' | 'anonymous';
+
+export interface AnonymousToken {
+  token: string;
+  userId?: string;
+  expiresAt?: string;
+  credits?: number;
+}
+
+export interface ClaimLink {
+  claimToken: string;
+  expiresIn?: number;
+  /** `$NEMO_WEB_URL/workspace/claim?ct=<claim_token>`; never carries the nmv_usr token. */
+  url: string;
+}
+
+export interface AuthOptions {
+  credentials?: CredentialStore;
+  token?: string;
+  clientId?: string;
+}
+
+const AnonymousData = z.looseObject({
+  token: z.string().optional(),
+  access_token: z.string().optional(),
+  user_id: z.string().optional(),
+  userId: z.string().optional(),
+  expires_at: z.union([z.string(), z.number()]).optional(),
+  expiresAt: z.union([z.string(), z.number()]).optional(),
+  credits: z.number().optional(),
+});
+
+const ClaimData = z.looseObject({
+  claim_token: z.string().optional(),
+  claimToken: z.string().optional(),
+  expires_in: z.number().optional(),
+  expiresIn: z.number().optional(),
+});
+
+interface Current {
+  token: string;
+  source: TokenSourceKind;
+  anonymous: boolean;
+}
+
+/** Token handling: NEMO_TOKEN > stored token > a lazily obtained anonymous token; re-auth once on 401. */
+export class Auth implements TokenSource {
+  private current?: Current;
+  private pending?: Promise<Current>;
+  private renewing?: Promise<string | undefined>;
+  private knownUserId?: string;
+  private memoryClientId?: string;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: AuthOptions = {},
+  ) {}
+
+  /** Where the token in use came from (after the first request). */
+  get source(): TokenSourceKind | undefined {
+    return this.current?.source;
+  }
+
+  userId(): string | undefined {
+    return this.knownUserId;
+  }
+
+  /** Remember a user id learnt elsewhere (e.g. the session response). */
+  rememberUserId(userId: string | undefined): void {
+    if (userId) this.knownUserId = userId;
+  }
+
+  async token(): Promise<string> {
+    if (this.current) return this.current.token;
+    this.pending ??= this.resolve().finally(() => {
+      this.pending = undefined;
+    });
+    this.current = await this.pending;
+    return this.current.token;
+  }
+
+  async renew(failed: string): Promise<string | undefined> {
+    if (!this.current?.anonymous) return undefined;
+    if (this.current.token !== failed) return this.current.token;
+    this.renewing ??= this.obtainAndSave()
+      .then((c) => c.token)
+      .finally(() => {
+        this.renewing = undefined;
+      });
+    return this.renewing;
+  }
+
+  /** POST /api/auth/anonymous-token with X-Client-Id and no Authorization. */
+  async anonymousToken(signal?: AbortSignal): Promise<AnonymousToken> {
+    const clientId = await this.clientId();
+    let result: Awaited<ReturnType<Transport['json']>>;
+    try {
+      result = await this.transport.json({
+        method: 'POST',
+        path: '/api/auth/anonymous-token',
+        auth: false,
+        headers: { 'x-client-id': clientId },
+        signal,
+      });
+    } catch (err) {
+      if (err instanceof RateLimitError) {
+        throw new RateLimitError(
+          `This client id already got an anonymous token: ${err.serverMessage ?? ''}`,
+          {
+            status: err.status,
+            code: err.code,
+            requestId: err.requestId,
+            serverMessage: err.serverMessage,
+            retryAfterMs: err.retryAfterMs,
+            hint: 'Set NEMO_TOKEN to a token from nemovideo.com (Settings → API Tokens), or wait before trying again.',
+          },
+        );
+      }
+      if (err instanceof ApiError && err.status === 400) {
+        throw new ApiError(`The server refused the anonymous token request: ${err.serverMessage ?? ''}`, {
+          status: 400,
+          code: err.code,
+          requestId: err.requestId,
+          serverMessage: err.serverMessage,
+          hint: 'The X-Client-Id header was rejected; set NEMO_CLIENT_ID to a UUID, or set NEMO_TOKEN.',
+        });
+      }
+      throw err;
+    }
+    const data = AnonymousData.safeParse(result.data).data ?? {};
+    const top = AnonymousData.safeParse(result.body).data ?? {};
+    const token = data.token ?? top.token ?? data.access_token ?? top.access_token;
+    if (!token) {
+      throw new ApiError('The anonymous token response carried no token', {
+        status: result.status,
+        body: result.body,
+        hint: 'Set NEMO_TOKEN to a token from nemovideo.com, or check NEMO_API_URL.',
+      });
+    }
+    const expires = data.expires_at ?? data.expiresAt;
+    return {
+      token,
+      userId: data.user_id ?? data.userId ?? top.user_id,
+      expiresAt: expires === undefined ? undefined : String(expires),
+      credits: data.credits,
+    };
+  }
+
+  /** POST /api/auth/claim-token → a browser link that never contains the user token. */
+  async claimToken(ids: { taskId: string; sessionId: string }, signal?: AbortSignal): Promise<ClaimLink> {
+    const result = await this.transport.json({
+      method: 'POST',
+      path: '/api/auth/claim-token',
+      json: { task_id: ids.taskId, session_id: ids.sessionId },
+      signal,
+    });
+    const data = ClaimData.safeParse(result.data).data ?? {};
+    const claimToken = data.claim_token ?? data.claimToken;
+    if (!claimToken) {
+      throw new ApiError('The claim-token response carried no claim_token', {
+        status: result.status,
+        body: result.body,
+      });
+    }
+    return {
+      claimToken,
+      expiresIn: data.expires_in ?? data.expiresIn,
+      url: `${this.transport.webURL.replace(/\/+$/, '')}/workspace/claim?ct=${encodeURIComponent(claimToken)}`,
+    };
+  }
+
+  async clientId(): Promise<string> {
+    if (this.options.clientId) return this.options.clientId;
+    if (this.options.credentials) return this.options.credentials.clientId();
+    const env = process.env.NEMO_CLIENT_ID?.trim();
+    if (env) return env;
+    this.memoryClientId ??= randomUUID();
+    return this.memoryClientId;
+  }
+
+  private async resolve(): Promise<Current> {
+    const explicit = this.options.token?.trim();
+    if (explicit)
+      return { token: checkToken(explicit, 'the token option'), source: 'option', anonymous: false };
+    const env = process.env.NEMO_TOKEN?.trim();
+    if (env) return { token: checkToken(env, 'NEMO_TOKEN'), source: 'env', anonymous: false };
+    const stored = await this.options.credentials?.load();
+    if (stored?.token) {
+      this.rememberUserId(stored.userId);
+      return { token: stored.token, source: 'profile', anonymous: stored.anonymous };
+    }
+    return this.obtainAndSave();
+  }
+
+  private async obtainAndSave(): Promise<Current> {
+    const got = await this.anonymousToken();
+    this.rememberUserId(got.userId);
+    await this.options.credentials?.save({ ...got, anonymous: true });
+    this.current = { token: got.token, source: 'anonymous', anonymous: true };
+    return this.current;
+  }
+}
+
+function checkToken(token: string, where: string): string {
+  if (/\s/.test(token)) {
+    throw new LocalInputError(
+      `${where} contains whitespace`,
+      'Set it to the bare token (nmv_usr_…), without quotes or spaces.',
+    );
+  }
+  return token;
+}

@@ -1,0 +1,138 @@
+import type { Logger } from './debug-log.js';
+import { AbortError, ConnectionError, type NemoError, TimeoutError } from './errors.js';
+import { type ChatEvent, ChatEventShaper, eventsFromFrame, type FrameEvent } from './sse-events.js';
+import { BoundedSseReader } from './sse-reader.js';
+import { type Transport, toNemoError } from './transport.js';
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_TOTAL_TIMEOUT_MS = 15 * 60_000;
+export const DEFAULT_MAX_EVENT_CHARS = 1024 * 1024;
+
+export interface ChatOptions {
+  signal?: AbortSignal;
+  /** No substantive event for this long → TimeoutError (heartbeats do not count). Default 10 min. */
+  idleTimeoutMs?: number;
+  /** The whole exchange. Default 15 min. */
+  totalTimeoutMs?: number;
+  /** Events larger than this are dropped (debug-logged). Default 1 MiB. */
+  maxEventChars?: number;
+}
+
+export class Chat {
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * POST /run_sse and yield typed events, ending with `done`. Never retried (a resend would duplicate
+   * the edit and charge twice); a 401 before the stream starts is replayed once after re-auth, since
+   * the message was never accepted. Breaking out of `for await` aborts the request.
+   */
+  send(sessionId: string, text: string, options: ChatOptions = {}): AsyncIterable<ChatEvent> {
+    return this.run(sessionId, text, options);
+  }
+
+  private async *run(sessionId: string, text: string, options: ChatOptions): AsyncGenerator<ChatEvent> {
+    const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const totalMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+    const ctl = new AbortController();
+    let timeout: TimeoutError | undefined;
+    const fire = (message: string): void => {
+      timeout = new TimeoutError(message, {
+        hint: 'The agent may still be working: check the project state before sending the message again.',
+      });
+      ctl.abort(timeout);
+    };
+    const totalTimer = setTimeout(() => fire(`The agent did not finish within ${totalMs} ms`), totalMs);
+    let idleTimer = setTimeout(() => fire(`No reply from the agent for ${idleMs} ms`), idleMs);
+    const resetIdle = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(
+        () => fire(`No reply from the agent for ${idleMs} ms (heartbeats only)`),
+        idleMs,
+      );
+    };
+    const onAbort = (): void => ctl.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const queue: FrameEvent[] = [];
+    const log: Logger | undefined = this.transport.logger;
+    const maxChars = options.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS;
+    const reader = new BoundedSseReader(
+      {
+        onMessage: (m) => {
+          if (m.data.trim() === '') return void queue.push({ type: 'heartbeat' });
+          if (m.data.length > maxChars)
+            return log?.(`nemo:sse dropped an event of ${m.data.length} characters`);
+          let frame: unknown;
+          try {
+            frame = JSON.parse(m.data);
+          } catch {
+            log?.(`nemo:sse ignored non-JSON data: ${m.data.slice(0, 120)}`);
+            return;
+          }
+          queue.push(...eventsFromFrame(frame));
+        },
+        onComment: () => queue.push({ type: 'heartbeat' }),
+        onDropped: (reason) => log?.(`nemo:sse ${reason}`),
+      },
+      maxChars,
+    );
+    const shaper = new ChatEventShaper();
+    const failure = (err: unknown): NemoError => {
+      if (timeout) return timeout;
+      if (options.signal?.aborted) return new AbortError('Chat was aborted.', { cause: err });
+      const base = toNemoError(err, undefined, false);
+      if (base instanceof ConnectionError) {
+        return new ConnectionError(`The chat stream was cut: ${base.message}`, {
+          cause: err,
+          hint: 'The message was sent: do not resend it. Check the project state to see what changed.',
+        });
+      }
+      return base;
+    };
+
+    try {
+      let res: Awaited<ReturnType<Transport['stream']>>;
+      try {
+        res = await this.transport.stream({
+          method: 'POST',
+          path: '/run_sse',
+          json: {
+            app_name: 'nemo_agent',
+            user_id: 'me',
+            session_id: sessionId,
+            new_message: { parts: [{ text }] },
+          },
+          accept: 'text/event-stream',
+          retry: false,
+          signal: ctl.signal,
+          timeoutMs: Math.min(idleMs, totalMs),
+        });
+      } catch (err) {
+        if (err instanceof AbortError || err instanceof TimeoutError) throw failure(err);
+        throw err;
+      }
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body) {
+          reader.feed(decoder.decode(chunk as Buffer, { stream: true }));
+          while (queue.length > 0) {
+            const event = shaper.shape(queue.shift()!);
+            if (event.type !== 'heartbeat') resetIdle();
+            yield event;
+          }
+        }
+        reader.feed(`${decoder.decode()}\n\n`);
+      } catch (err) {
+        throw failure(err);
+      }
+      while (queue.length > 0) yield shaper.shape(queue.shift()!);
+      yield { type: 'done', textSeen: shaper.textSeen, toolCalls: shaper.toolCalls };
+    } finally {
+      clearTimeout(totalTimer);
+      clearTimeout(idleTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (!ctl.signal.aborted) ctl.abort(new AbortError('Chat stream closed by the consumer.'));
+    }
+  }
+}

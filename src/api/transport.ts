@@ -1,0 +1,409 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { formatRequestLine, type Logger } from './debug-log.js';
+import { type Decoded, decodeEnvelope } from './envelope.js';
+import { errorFromFailure } from './error-map.js';
+import {
+  AbortError,
+  AuthError,
+  ConnectionError,
+  LocalInputError,
+  NemoError,
+  TimeoutError,
+} from './errors.js';
+import {
+  DEFAULT_MAX_RETRIES,
+  type HeaderBag,
+  header,
+  retryAfterMs,
+  retryDelayMs,
+  shouldRetryStatus,
+  sleep,
+} from './retry.js';
+
+/** The one place where the client speaks HTTP (undici `request`, never global fetch). */
+
+export const DEFAULT_BASE_URL = 'https://mega-api-prod.nemovideo.ai';
+export const DEFAULT_WEB_URL = 'https://nemovideo.com';
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** undici's own timers for long bodies (SSE, downloads); our idle timers are finer. */
+export const LONG_TIMEOUT_MS = 20 * 60_000;
+
+export interface TokenSource {
+  /** The bearer token to send (may obtain an anonymous token lazily). */
+  token(): Promise<string>;
+  /** After an AuthError on `failed`: a fresh token when one can be obtained, else undefined. */
+  renew(failed: string): Promise<string | undefined>;
+  /** The user id, when known (for the `register?bind=` link). */
+  userId(): string | undefined;
+}
+
+/** A request body that can be produced again for every attempt (so it is replayable). */
+export type BodyFactory = () => { body: AsyncIterable<Uint8Array>; length: number };
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path relative to the base URL (starts with `/`). */
+  path: string;
+  json?: unknown;
+  body?: BodyFactory;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  /** Send Authorization (default true). */
+  auth?: boolean;
+  /** Apply the retry policy (default true). Re-auth after a 401 happens regardless. */
+  retry?: boolean;
+  signal?: AbortSignal;
+  /** Per-attempt limit: whole exchange for JSON, time to response headers for streams. */
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+export interface JsonResult {
+  data: unknown;
+  body: unknown;
+  status: number;
+  headers: HeaderBag;
+}
+
+export interface StreamResult {
+  status: number;
+  headers: HeaderBag;
+  body: Dispatcher.ResponseData['body'];
+  requestId?: string;
+}
+
+export interface TransportOptions {
+  baseURL?: string;
+  webURL?: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+  platform?: string;
+  logger?: Logger;
+  userAgent?: string;
+}
+
+let packageVersion: string | undefined;
+export function clientVersion(): string {
+  if (packageVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version?: string;
+      };
+      packageVersion = pkg.version ?? '0.0.0';
+    } catch {
+      packageVersion = '0.0.0';
+    }
+  }
+  return packageVersion;
+}
+
+/** option > NEMO_API_URL > production; http(s) only. */
+export function resolveBaseURL(option?: string, env: NodeJS.ProcessEnv = process.env): URL {
+  const raw = option ?? (env.NEMO_API_URL?.trim() || DEFAULT_BASE_URL);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new LocalInputError(
+      `Invalid API base URL: ${raw}`,
+      'Set NEMO_API_URL (or --api-url) to an http(s) URL such as https://mega-api-prod.nemovideo.ai',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new LocalInputError(
+      `Unsupported API URL scheme "${url.protocol}" in ${raw}`,
+      'Use an http:// or https:// URL for NEMO_API_URL (or --api-url).',
+    );
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+export function hasProxyEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => (env[k] ?? '') !== '');
+}
+
+function makeDispatcher(): Dispatcher {
+  const timeouts = { headersTimeout: LONG_TIMEOUT_MS, bodyTimeout: LONG_TIMEOUT_MS };
+  return hasProxyEnv() ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts);
+}
+
+type Attempt =
+  | { kind: 'response'; status: number; headers: HeaderBag; body: Dispatcher.ResponseData['body'] }
+  | { kind: 'error'; error: NemoError };
+
+interface Sent {
+  status: number;
+  headers: HeaderBag;
+  body: Dispatcher.ResponseData['body'];
+  /** Set for every response whose body was read (all but 2xx streams). */
+  decoded?: Extract<Decoded, { ok: true }>;
+}
+
+export class Transport {
+  readonly baseURL: URL;
+  readonly webURL: string;
+  readonly maxRetries: number;
+  readonly timeoutMs: number;
+  readonly logger?: Logger;
+  private readonly platform: string;
+  private readonly userAgent: string;
+  private dispatcher?: Dispatcher;
+  tokens?: TokenSource;
+
+  constructor(options: TransportOptions = {}) {
+    this.baseURL = resolveBaseURL(options.baseURL);
+    this.webURL = (options.webURL ?? process.env.NEMO_WEB_URL?.trim()) || DEFAULT_WEB_URL;
+    this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.platform = options.platform ?? (process.env.SKILL_SOURCE?.trim() || 'unknown');
+    this.userAgent = options.userAgent ?? `nemo-cli/${clientVersion()}`;
+    this.logger = options.logger;
+  }
+
+  url(path: string): string {
+    return `${this.baseURL.origin}${this.baseURL.pathname}${path}`;
+  }
+
+  /** True when `url` has the API's origin (the only place the bearer token may go). */
+  isApiOrigin(url: URL): boolean {
+    return url.origin === this.baseURL.origin;
+  }
+
+  /** Attribution headers sent with every request to the API. */
+  skillHeaders(): Record<string, string> {
+    return {
+      'x-skill-source': 'nemo-cli',
+      'x-skill-version': clientVersion(),
+      'x-skill-platform': this.platform,
+      'user-agent': this.userAgent,
+    };
+  }
+
+  async json(spec: RequestSpec): Promise<JsonResult> {
+    const res = await this.send(spec, false);
+    return { data: res.decoded?.data, body: res.decoded?.body, status: res.status, headers: res.headers };
+  }
+
+  /** A 2xx response with its body unread (SSE); failures become typed errors. */
+  async stream(spec: RequestSpec): Promise<StreamResult> {
+    const res = await this.send(spec, true);
+    return { status: res.status, headers: res.headers, body: res.body, requestId: requestIdOf(res.headers) };
+  }
+
+  /** One plain request to an absolute URL (downloads). No retries; auth only to the API's origin. */
+  async raw(
+    url: URL,
+    opts: { method?: 'GET' | 'POST'; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (this.isApiOrigin(url)) {
+      Object.assign(headers, this.skillHeaders());
+      if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
+    }
+    const started = Date.now();
+    try {
+      const res = await request(url, {
+        method: opts.method ?? 'GET',
+        headers,
+        signal: opts.signal,
+        dispatcher: this.getDispatcher(),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: LONG_TIMEOUT_MS,
+      });
+      this.log({ method: opts.method ?? 'GET', url: url.href, status: res.statusCode, started, retry: 0 });
+      return res;
+    } catch (err) {
+      const error = toNemoError(err, opts.signal, false);
+      this.log({ method: opts.method ?? 'GET', url: url.href, error, started, retry: 0 });
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
+    this.dispatcher = undefined;
+  }
+
+  private getDispatcher(): Dispatcher {
+    if (!this.dispatcher) this.dispatcher = makeDispatcher();
+    return this.dispatcher;
+  }
+
+  private async send(spec: RequestSpec, streaming: boolean): Promise<Sent> {
+    const useAuth = spec.auth !== false;
+    const maxRetries = spec.retry === false ? 0 : (spec.maxRetries ?? this.maxRetries);
+    let token = useAuth && this.tokens ? await this.tokens.token() : undefined;
+    let renewed = false;
+    let retries = 0;
+    for (;;) {
+      const started = Date.now();
+      const attempt = await this.attempt(spec, token, streaming, retries);
+      let error: NemoError;
+      let hintMs: number | undefined;
+      let retryable: boolean;
+      if (attempt.kind === 'response') {
+        const { status, headers, body } = attempt;
+        this.log({ method: spec.method, url: this.url(spec.path), status, started, retry: retries });
+        if (status >= 200 && status < 300 && streaming) return attempt;
+        let text: string;
+        try {
+          text = await readText(body, spec.signal);
+        } catch (err) {
+          throw toNemoError(err, spec.signal, false);
+        }
+        const decoded = decodeEnvelope(status, header(headers, 'content-type'), text);
+        if (decoded.ok) return { status, headers, body, decoded };
+        hintMs = retryAfterMs(headers);
+        error = errorFromFailure({
+          status,
+          code: decoded.code,
+          message: decoded.message,
+          body: decoded.body,
+          path: spec.path,
+          requestId: requestIdOf(headers),
+          retryAfterMs: hintMs,
+          userId: this.tokens?.userId(),
+          webURL: this.webURL,
+        });
+        retryable = status >= 300 && shouldRetryStatus(status, headers);
+      } else {
+        error = attempt.error;
+        this.log({ method: spec.method, url: this.url(spec.path), error, started, retry: retries });
+        retryable = error instanceof ConnectionError || error instanceof TimeoutError;
+      }
+      if (error instanceof AuthError && token && !renewed && this.tokens) {
+        const fresh = await this.tokens.renew(token);
+        if (fresh) {
+          token = fresh;
+          renewed = true;
+          continue;
+        }
+      }
+      if (!retryable || retries >= maxRetries) throw error;
+      await sleep(retryDelayMs(retries, hintMs), spec.signal);
+      retries += 1;
+    }
+  }
+
+  private async attempt(
+    spec: RequestSpec,
+    token: string | undefined,
+    streaming: boolean,
+    retries: number,
+  ): Promise<Attempt> {
+    if (spec.signal?.aborted) return { kind: 'error', error: new AbortError('Request was aborted.') };
+    const headers: Record<string, string> = {
+      ...this.skillHeaders(),
+      accept: spec.accept ?? 'application/json',
+      ...spec.headers,
+    };
+    if (retries > 0) headers['x-stainless-retry-count'] = String(retries);
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | AsyncIterable<Uint8Array> | undefined;
+    if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers['content-type'] = spec.contentType ?? 'application/json';
+    } else if (spec.body) {
+      const made = spec.body();
+      body = made.body;
+      headers['content-length'] = String(made.length);
+      if (spec.contentType) headers['content-type'] = spec.contentType;
+    }
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort(new TimeoutError(`Request timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onAbort = (): void => ctl.abort(spec.signal?.reason);
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await request(this.url(spec.path), {
+        method: spec.method,
+        headers,
+        // undici streams async iterables of Buffers natively; its typings only list Readable.
+        body: body as string | Readable | undefined,
+        signal: ctl.signal,
+        dispatcher: this.getDispatcher(),
+        headersTimeout: timeoutMs,
+        bodyTimeout: streaming ? LONG_TIMEOUT_MS : timeoutMs,
+      });
+      if (!streaming) {
+        // Read the whole body under the same timer.
+        const text = await readText(res.body, ctl.signal);
+        return { kind: 'response', status: res.statusCode, headers: res.headers, body: replayBody(text) };
+      }
+      return { kind: 'response', status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      return { kind: 'error', error: toNemoError(err, spec.signal, timedOut, timeoutMs) };
+    } finally {
+      clearTimeout(timer);
+      if (!streaming) spec.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private log(f: {
+    method: string;
+    url: string;
+    status?: number;
+    error?: NemoError;
+    started: number;
+    retry: number;
+  }): void {
+    if (!this.logger) return;
+    this.logger(
+      formatRequestLine({
+        method: f.method,
+        url: f.url,
+        status: f.status,
+        error: f.error?.name,
+        ms: Date.now() - f.started,
+        retry: f.retry,
+      }),
+    );
+  }
+}
+
+export function requestIdOf(headers: HeaderBag): string | undefined {
+  return header(headers, 'x-request-id') ?? header(headers, 'request-id');
+}
+
+/** Turn anything undici throws into our typed errors. */
+export function toNemoError(
+  err: unknown,
+  signal: AbortSignal | undefined,
+  timedOut: boolean,
+  timeoutMs?: number,
+): NemoError {
+  if (err instanceof NemoError) return err;
+  if (signal?.aborted) return new AbortError('Request was aborted.', { cause: err });
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TimeoutError(
+      `Request timed out${timeoutMs ? ` after ${timeoutMs} ms` : ''} (no answer from the server)`,
+      { cause: err, hint: 'The server is slow or unreachable; try again, or raise the timeout.' },
+    );
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return new ConnectionError(`Connection failed: ${detail}${code ? ` (${code})` : ''}`, {
+    cause: err,
+    hint: 'Check your network connection and NEMO_API_URL (or your HTTPS_PROXY settings).',
+  });
+}
+
+async function readText(body: Dispatcher.ResponseData['body'], signal?: AbortSignal): Promise<string> {
+  if (signal?.aborted) throw new AbortError('Request was aborted.');
+  return body.text();
+}
+
+/** A body already read, wrapped so callers can read it again with `.text()`. */
+function replayBody(text: string): Dispatcher.ResponseData['body'] {
+  return { text: async () => text } as unknown as Dispatcher.ResponseData['body'];
+}
