@@ -1,0 +1,98 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerContext } from './context.js';
+import { loadEngine } from './engine.js';
+import { FaultController } from './faults.js';
+import { resolveOptions, type ServerOptions } from './options.js';
+import { RenderManager } from './renders.js';
+import { createRequestListener } from './router.js';
+import { Store } from './store.js';
+
+export { APOLOGY } from './agent.js';
+export { FAULT_NAMES, FaultController, type FaultName, type FaultSpec, parseFaultFlag } from './faults.js';
+export type { ServerOptions, ServerTimeouts } from './options.js';
+
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:8787` */
+  url: string;
+  port: number;
+  /** Change faults at run time: `add(spec)`, `clear()`, `list()`. */
+  faults: FaultController;
+  /** Stops listening, drops open connections, kills running renders, removes a temp data dir. */
+  close(): Promise<void>;
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+const HOST_HEADER = /^[A-Za-z0-9.:[\]-]{1,255}$/;
+
+/**
+ * `nemo serve`: a stateful NemoVideo-compatible server (protocol §4) on node:http, whose agent and
+ * renderer are the on-device engine. Binds 127.0.0.1 unless told otherwise.
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const opts = resolveOptions(options);
+  const engine = await loadEngine();
+  const ownsDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'nemo-serve-')));
+  await mkdir(dataDir, { recursive: true });
+  const store = new Store();
+  const faults = new FaultController(options.faults ?? [], () => store.stats.uploadsStored);
+  const shutdown = new AbortController();
+  let ownUrl = '';
+  const ctx: ServerContext = {
+    opts,
+    store,
+    faults,
+    engine,
+    dataDir,
+    shutdown: shutdown.signal,
+    log: (line) => options.logger?.(line),
+    baseUrl: (req: IncomingMessage) => {
+      // Bound to one address: always that. Bound to all interfaces: the Host the client used.
+      const host = req.headers.host;
+      return WILDCARD.has(opts.host) && host && HOST_HEADER.test(host) ? `http://${host}` : ownUrl;
+    },
+  };
+  const renders = new RenderManager(ctx);
+  const server = createServer(
+    {
+      headersTimeout: opts.timeouts.headersMs,
+      requestTimeout: opts.timeouts.requestMs,
+      keepAliveTimeout: opts.timeouts.keepAliveMs,
+      // How often node checks the two timeouts above; small timeouts need a finer check.
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(opts.timeouts.headersMs / 4))),
+    },
+    createRequestListener(ctx, renders),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address, family } = server.address() as AddressInfo;
+  const shownHost = WILDCARD.has(opts.host) ? '127.0.0.1' : family === 'IPv6' ? `[${address}]` : address;
+  ownUrl = `http://${shownHost}:${port}`;
+  ctx.log(`nemo serve listening on ${ownUrl} (data in ${dataDir})`);
+  let closing: Promise<void> | undefined;
+  return {
+    url: ownUrl,
+    port,
+    faults,
+    close: () => {
+      closing ??= (async () => {
+        shutdown.abort();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await renders.close();
+        await closed;
+        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { MediaInfo } from '../engine/types.js';
+import type { Draft } from '../timeline/index.js';
+
+/** One file as the upload response and `state.video_infos` show it (protocol §4.5). */
+export interface VideoInfo {
+  filename: string;
+  file_type: 'video' | 'image' | 'audio';
+  cdn_url: string;
+  duration: number;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  hash: string;
+}
+
+export interface StoredMedia {
+  info: VideoInfo;
+  /** Absolute path on disk (a generated name, never the client's). */
+  path: string;
+  probe: MediaInfo;
+}
+
+export interface User {
+  id: string;
+  available: number;
+  frozen: number;
+}
+
+export interface TokenRecord {
+  token: string;
+  userId: string;
+  clientId: string;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+export interface Session {
+  id: string;
+  taskId: string;
+  taskName: string;
+  language: string;
+  userId: string;
+  media: StoredMedia[];
+  /** Built from the uploads by `draftFromMedia` until the first edit; then owned by the agent. */
+  draft?: Draft;
+  edited: boolean;
+  /** The session's one edit charge (protocol: ~50 per session) has been taken. */
+  charged: boolean;
+  /** run_sse messages received (drives the deterministic silent-edit choice). */
+  messages: number;
+  edits: number;
+  /** Chat turns of one session run one after another. */
+  queue: Promise<void>;
+}
+
+export interface ServerStats {
+  /** Requests per path (without the query). */
+  requests: Record<string, number>;
+  uploadsStored: number;
+  /** run_sse messages per session id. */
+  runSse: Record<string, number>;
+  renders: string[];
+  lastRenderCompletedAt: number | null;
+}
+
+/** The server's in-memory state. Files live under the data dir; this holds the index. */
+export class Store {
+  readonly users = new Map<string, User>();
+  readonly tokens = new Map<string, TokenRecord>();
+  /** X-Client-Id → the latest token issued to it. */
+  readonly clients = new Map<string, TokenRecord>();
+  readonly sessions = new Map<string, Session>();
+  /** `/media/<sid>/<stored name>` → absolute path. Kept when a session is lost (a CDN outlives state). */
+  readonly media = new Map<string, StoredMedia>();
+  /** `/renders/<id>.<ext>` → the finished render's path. */
+  readonly renderFiles = new Map<string, string>();
+  readonly stats: ServerStats = {
+    requests: {},
+    uploadsStored: 0,
+    runSse: {},
+    renders: [],
+    lastRenderCompletedAt: null,
+  };
+
+  countRequest(path: string): void {
+    this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
+  }
+
+  /** The user's session, or undefined when it does not exist or belongs to someone else. */
+  sessionOf(userId: string, sid: string): Session | undefined {
+    const s = this.sessions.get(sid);
+    return s && s.userId === userId ? s : undefined;
+  }
+}
