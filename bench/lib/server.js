@@ -12,8 +12,13 @@ export async function startBenchServer(opts) {
   if (loaded.missing) return { missing: loaded.missing };
   if (typeof loaded.mod.startServer !== 'function')
     return { missing: 'dist/server/index.js has no startServer' };
-  const server = await loaded.mod.startServer({ host: '127.0.0.1', port: 0, ...opts });
-  return { server };
+  try {
+    return { server: await loaded.mod.startServer({ host: '127.0.0.1', port: 0, ...opts }) };
+  } catch (err) {
+    if (err?.code === 'ERR_MODULE_NOT_FOUND')
+      return { missing: `the server cannot start yet: ${err.message}` };
+    throw err;
+  }
 }
 
 const HEADERS = {
