@@ -79,7 +79,8 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
   }
   if (status === 429 || code === 429) {
     const wait = ctx.retryAfterMs !== undefined ? ` Retry in ${Math.ceil(ctx.retryAfterMs / 1000)} s.` : '';
-    return new RateLimitError(`Rate limited: ${message}.${wait}`, {
+    const what = /rate.?limit/i.test(message) ? message.replace(/\.$/, '') : `Rate limited: ${message}`;
+    return new RateLimitError(`${what}.${wait}`, {
       ...opts,
       retryAfterMs: ctx.retryAfterMs,
       hint: `The server is rate-limiting requests; wait and try again.${wait}`,

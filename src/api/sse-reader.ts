@@ -24,7 +24,11 @@ export class BoundedSseReader {
     private readonly maxEventChars: number,
   ) {
     this.parser = createParser({
-      onEvent: (m) => sink.onMessage(m),
+      onEvent: (m) => {
+        // A whole oversized event can arrive inside one chunk without tripping maxBufferSize.
+        if (m.data.length > maxEventChars) sink.onDropped(`SSE event of ${m.data.length} characters dropped`);
+        else sink.onMessage(m);
+      },
       onComment: (c) => sink.onComment(c),
       onError: (err) => {
         if (err.type === 'max-buffer-size-exceeded') this.overflowed = true;

@@ -167,7 +167,7 @@ export class Transport {
   }
 
   url(path: string): string {
-    return `${this.baseURL.origin}${this.baseURL.pathname}${path}`;
+    return `${this.baseURL.origin}${this.baseURL.pathname.replace(/\/+$/, '')}${path}`;
   }
 
   /** True when `url` has the API's origin (the only place the bearer token may go). */

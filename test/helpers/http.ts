@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Small raw node:http servers on 127.0.0.1:0 for transport edge-case tests (real HTTP, no mocks). */
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  recorded: RecordedRequest,
+) => void | Promise<void>;
+
+export interface TestServer {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Read and keep request bodies (default true); false leaves the body to the handler. */
+  readBody?: boolean;
+}
+
+export async function startTestServer(
+  handler: Handler,
+  options: TestServerOptions = {},
+): Promise<TestServer> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer(async (req, res) => {
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: Buffer.alloc(0),
+    };
+    requests.push(recorded);
+    try {
+      if (options.readBody !== false) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        recorded.body = Buffer.concat(chunks);
+      }
+      await handler(req, res, recorded);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 500, message: String(err) }));
+    }
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Parse a multipart/form-data body back into parts (test-side, tiny and strict). */
+export function parseMultipart(
+  body: Buffer,
+  contentType: string,
+): { headers: Record<string, string>; data: Buffer }[] {
+  const boundary = /boundary=([^;]+)/.exec(contentType)?.[1];
+  if (!boundary) throw new Error(`no boundary in ${contentType}`);
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: { headers: Record<string, string>; data: Buffer }[] = [];
+  let pos = body.indexOf(delimiter);
+  if (pos !== 0) throw new Error('body does not start with the boundary');
+  for (;;) {
+    pos += delimiter.length;
+    if (body.subarray(pos, pos + 4).toString() === '--\r\n') {
+      if (pos + 4 !== body.length) throw new Error('bytes after the closing boundary');
+      return parts;
+    }
+    if (body.subarray(pos, pos + 2).toString() !== '\r\n') throw new Error('missing CRLF after boundary');
+    pos += 2;
+    const headerEnd = body.indexOf('\r\n\r\n', pos);
+    const headers: Record<string, string> = {};
+    for (const line of body.subarray(pos, headerEnd).toString('utf8').split('\r\n')) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const dataStart = headerEnd + 4;
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), dataStart);
+    if (next < 0) throw new Error('unterminated part');
+    parts.push({ headers, data: body.subarray(dataStart, next) });
+    pos = next + 2;
+  }
+}

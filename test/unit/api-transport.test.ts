@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { NemoClient } from '../../src/api/client.js';
+import {
+  AbortError,
+  ApiError,
+  AuthError,
+  ConnectionError,
+  LocalInputError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+} from '../../src/api/errors.js';
+import { retryAfterMs, retryDelayMs, shouldRetryStatus } from '../../src/api/retry.js';
+import { clientVersion, resolveBaseURL } from '../../src/api/transport.js';
+import { sendJson, startTestServer, type TestServer } from '../helpers/http.js';
+
+const TOKEN = 'nmv_usr_testtoken123';
+let servers: TestServer[] = [];
+let clients: NemoClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+  clients = [];
+});
+
+async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
+  const s = await startTestServer(handler);
+  servers.push(s);
+  return s;
+}
+function client(url: string, extra: ConstructorParameters<typeof NemoClient>[0] = {}): NemoClient {
+  const c = new NemoClient({ baseURL: url, token: TOKEN, ...extra });
+  clients.push(c);
+  return c;
+}
+
+describe('base URL', () => {
+  it('option > NEMO_API_URL > production default', () => {
+    expect(resolveBaseURL('http://a.test/').href).toBe('http://a.test/');
+    expect(resolveBaseURL(undefined, { NEMO_API_URL: 'https://b.test' }).origin).toBe('https://b.test');
+    expect(resolveBaseURL(undefined, {}).origin).toBe('https://mega-api-prod.nemovideo.ai');
+  });
+  it('rejects other schemes and junk with a LocalInputError carrying the fix', () => {
+    for (const bad of ['ftp://x.test', 'file:///etc', 'not a url']) {
+      const err = (() => {
+        try {
+          resolveBaseURL(bad);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(LocalInputError);
+      expect((err as LocalInputError).fix).toMatch(/NEMO_API_URL/);
+    }
+  });
+});
+
+describe('headers', () => {
+  it('sends attribution headers and the bearer token on every request', async () => {
+    const s = await serve((_req, res) =>
+      sendJson(res, 200, { code: 0, data: { available: 5, frozen: 0, total: 5 } }),
+    );
+    await client(s.url, { platform: 'ci' }).credits.get();
+    const h = s.requests[0].headers;
+    expect(h['x-skill-source']).toBe('nemo-cli');
+    expect(h['x-skill-version']).toBe(clientVersion());
+    expect(clientVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(h['x-skill-platform']).toBe('ci');
+    expect(h.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(h.accept).toBe('application/json');
+  });
+  it('X-Skill-Platform defaults to SKILL_SOURCE, else unknown', async () => {
+    const s = await serve((_req, res) => sendJson(res, 200, { available: 1 }));
+    const saved = process.env.SKILL_SOURCE;
+    try {
+      process.env.SKILL_SOURCE = 'clawhub';
+      await client(s.url).credits.get();
+      delete process.env.SKILL_SOURCE;
+      await client(s.url).credits.get();
+    } finally {
+      if (saved === undefined) delete process.env.SKILL_SOURCE;
+      else process.env.SKILL_SOURCE = saved;
+    }
+    expect(s.requests.map((r) => r.headers['x-skill-platform'])).toEqual(['clawhub', 'unknown']);
+  });
+});
+
+describe('errors over real HTTP', () => {
+  it('an HTML 503 becomes a ServerError naming the status, without HTML', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>');
+    });
+    const err = await client(s.url, { maxRetries: 0 })
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.message).toContain('HTTP 503 Service Unavailable');
+    expect(err.message).not.toContain('<');
+  });
+  it('a body code with HTTP 200 raises the typed error, with the request id', async () => {
+    const s = await serve((_req, res) =>
+      sendJson(res, 200, { code: 1001, message: 'Token expired' }, { 'x-request-id': 'rid-42' }),
+    );
+    const err = await client(s.url)
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.requestId).toBe('rid-42');
+    expect(s.requests).toHaveLength(1);
+  });
+  it('connection refused → ConnectionError after retries', async () => {
+    const s = await serve((_req, res) => sendJson(res, 200, {}));
+    const url = s.url;
+    await s.close();
+    servers = [];
+    const err = await client(url, { maxRetries: 1 })
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.hint).toBeTruthy();
+  });
+  it('a slow server → TimeoutError; an aborted signal → AbortError', async () => {
+    const s = await serve(() => undefined);
+    const err = await client(s.url, { maxRetries: 0, timeoutMs: 150 })
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    const ctl = new AbortController();
+    const pending = client(s.url, { maxRetries: 0 })
+      .credits.get(ctl.signal)
+      .catch((e) => e);
+    setTimeout(() => ctl.abort(), 50);
+    expect(await pending).toBeInstanceOf(AbortError);
+  });
+});
+
+describe('retry policy', () => {
+  it('retries a 429 with Retry-After 0.1 s, then succeeds', async () => {
+    let n = 0;
+    const s = await serve((_req, res) => {
+      n += 1;
+      if (n === 1)
+        return sendJson(res, 429, { code: 429, message: 'Rate limited' }, { 'retry-after': '0.1' });
+      sendJson(res, 200, { code: 0, data: { available: 7 } });
+    });
+    const credits = await client(s.url).credits.get();
+    expect(credits.available).toBe(7);
+    expect(s.requests).toHaveLength(2);
+    expect(s.requests[1].headers['x-stainless-retry-count']).toBe('1');
+  });
+  it('x-should-retry: false wins over a retryable status', async () => {
+    const s = await serve((_req, res) =>
+      sendJson(res, 503, { message: 'no' }, { 'x-should-retry': 'false' }),
+    );
+    const err = await client(s.url)
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(s.requests).toHaveLength(1);
+  });
+  it('x-should-retry: true retries a 400', async () => {
+    let n = 0;
+    const s = await serve((_req, res) => {
+      n += 1;
+      if (n === 1)
+        return sendJson(res, 400, { message: 'x' }, { 'x-should-retry': 'true', 'retry-after-ms': '10' });
+      sendJson(res, 200, { available: 1 });
+    });
+    await client(s.url).credits.get();
+    expect(s.requests).toHaveLength(2);
+  });
+  it('stops after maxRetries and keeps retryAfterMs on the RateLimitError', async () => {
+    const s = await serve((_req, res) =>
+      sendJson(res, 429, { code: 429, message: 'Rate limited' }, { 'retry-after-ms': '20' }),
+    );
+    const err = await client(s.url, { maxRetries: 2 })
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect(err.retryAfterMs).toBe(20);
+    expect(s.requests).toHaveLength(3);
+  });
+  it('does not retry other 4xx', async () => {
+    const s = await serve((_req, res) => sendJson(res, 400, { code: 400, message: 'bad' }));
+    const err = await client(s.url)
+      .credits.get()
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(s.requests).toHaveLength(1);
+  });
+  it('never retries a /run_sse POST', async () => {
+    const s = await serve((_req, res) => sendJson(res, 503, { message: 'busy' }));
+    const events = client(s.url).chat.send('123', 'hello');
+    const err = await (async () => {
+      for await (const _ of events) {
+        // no events expected
+      }
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(s.requests).toHaveLength(1);
+  });
+  it('status table, hint parsing and backoff', () => {
+    for (const status of [408, 409, 429, 500, 502, 503]) expect(shouldRetryStatus(status, {})).toBe(true);
+    for (const status of [400, 401, 402, 403, 404, 422]) expect(shouldRetryStatus(status, {})).toBe(false);
+    expect(retryAfterMs({ 'retry-after-ms': '250' })).toBe(250);
+    expect(retryAfterMs({ 'retry-after': '2' })).toBe(2000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs({ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }, now)).toBe(3000);
+    expect(retryAfterMs({ 'retry-after': 'soon' })).toBeUndefined();
+    expect(retryDelayMs(0, 100)).toBe(100);
+    expect(retryDelayMs(0, 120_000, () => 0)).toBe(500); // hints over 60 s are ignored
+    expect(retryDelayMs(1, undefined, () => 0)).toBe(1000);
+    expect(retryDelayMs(10, undefined, () => 0)).toBe(8000);
+    expect(retryDelayMs(10, undefined, () => 1)).toBe(6000); // 25 % jitter subtracted
+  });
+});
