@@ -82,9 +82,13 @@ export class Ctx {
     return this.clientCache;
   }
 
-  close(): void {
+  /** Stops spinners, removes the signal handlers and closes pooled connections. */
+  async close(): Promise<void> {
     this.interrupt.uninstall();
     this.out.close();
+    const client = this.clientCache;
+    this.clientCache = undefined;
+    if (client) await (await client.catch(() => undefined))?.close();
   }
 }
 

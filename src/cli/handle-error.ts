@@ -30,6 +30,11 @@ function classNames(err: object): string[] {
   return names;
 }
 
+/** True when `err` is an instance of a class named `name` (or a subclass), e.g. 'ConnectionError'. */
+export function errorIs(err: unknown, name: string): boolean {
+  return err instanceof Error && (err.name === name || classNames(err).includes(name));
+}
+
 function retryWhen(ms: number | undefined): string {
   if (ms === undefined || ms <= 0) return 'retry in a minute';
   const s = Math.ceil(ms / 1000);

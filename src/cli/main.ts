@@ -38,6 +38,6 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await report(err, argv);
     }
   } finally {
-    activeContext()?.close();
+    await activeContext()?.close();
   }
 }

@@ -26,6 +26,9 @@ export class Output {
   private readonly stdout: OutputStreams['stdout'];
   private readonly stderr: OutputStreams['stderr'];
   private active?: Ora;
+  /** Set on a child view (`--each`): a prefix for people's lines and fields added to every event. */
+  private prefix = '';
+  private fields: Record<string, unknown> = {};
 
   constructor(
     flags: { json?: boolean; quiet?: boolean; color?: boolean },
@@ -65,7 +68,7 @@ export class Output {
 
   /** One NDJSON event on stdout under --json (no-op otherwise). Fields are documented in events.md. */
   event(type: string, fields: Record<string, unknown> = {}): void {
-    if (this.json) this.data(JSON.stringify({ type, ...fields }));
+    if (this.json) this.data(JSON.stringify({ type, ...this.fields, ...fields }));
   }
 
   /** People's text on stderr (suppressed by --quiet). */
@@ -79,7 +82,15 @@ export class Output {
 
   /** Always shown, even with --quiet. */
   say(line: string): void {
-    this.withSpinnerPaused(() => this.stderr.write(`${line}\n`));
+    this.withSpinnerPaused(() => this.stderr.write(`${this.prefix}${line}\n`));
+  }
+
+  /** A view of this output whose people's lines start with `prefix` and whose events carry `fields`. */
+  child(prefix: string, fields: Record<string, unknown>): Output {
+    const view = Object.create(this) as Output;
+    view.prefix = `${this.prefix}${prefix}`;
+    view.fields = { ...this.fields, ...fields };
+    return view;
   }
 
   /** Raw text on stderr without a newline (live assistant text). */

@@ -1,0 +1,141 @@
+import { createInterface } from 'node:readline';
+import type { NemoClient } from '../../api/index.js';
+import type { Quality, SessionRecord } from '../../config/index.js';
+import { parseDraft } from '../../timeline/index.js';
+import { pickQuality } from '../args.js';
+import type { Ctx } from '../context.js';
+import { chatTurn } from '../flows/chat-turn.js';
+import { exportOutputPath, exportSession } from '../flows/export.js';
+import { createSession, sessionFor } from '../flows/session.js';
+import { printDraft } from '../flows/show-state.js';
+import { checkInputs, uploadItems } from '../flows/upload.js';
+import { describeError } from '../handle-error.js';
+import { type Intent, routeIntent } from '../intents.js';
+import { checkOutputPath } from '../output-path.js';
+
+export interface ChatOptions {
+  session?: string;
+  new?: boolean;
+  output?: string;
+  force?: boolean;
+  quality?: string;
+}
+
+class ChatSession {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly client: NemoClient,
+    private session: SessionRecord,
+    private readonly quality: Quality | undefined,
+    private readonly opts: ChatOptions,
+  ) {}
+
+  private get out() {
+    return this.ctx.out;
+  }
+
+  async handle(intent: Exclude<Intent, { kind: 'quit' }>): Promise<void> {
+    const { ctx, client, out } = this;
+    switch (intent.kind) {
+      case 'export': {
+        const output = this.opts.output ?? exportOutputPath(this.session);
+        checkOutputPath(output, this.session.files ?? [], !!this.opts.force);
+        const r = await exportSession(ctx, out, client, this.session, {
+          output,
+          quality: this.quality,
+          download: true,
+          force: !!this.opts.force,
+        });
+        out.event('result', { ...r, sessionId: this.session.sessionId });
+        if (!out.json) out.data(r.output ?? '');
+        return;
+      }
+      case 'credits': {
+        const b = await client.credits.get(ctx.interrupt.signal);
+        out.event('credits', { ...b });
+        if (!out.json) out.data(`credits: ${b.available} available (${b.frozen} frozen, ${b.total} total)`);
+        return;
+      }
+      case 'state': {
+        const s = await client.state.get(this.session.sessionId, ctx.interrupt.signal);
+        if (out.json) out.event('state', { sessionId: this.session.sessionId, draft: s.state.draft });
+        else printDraft(out, parseDraft(s.state.draft));
+        return;
+      }
+      case 'upload': {
+        await checkInputs(intent.paths);
+        await uploadItems(ctx, out, client, this.session.sessionId, intent.paths);
+        this.session = await ctx
+          .store()
+          .saveSession({
+            sessionId: this.session.sessionId,
+            files: [...(this.session.files ?? []), ...intent.paths],
+          });
+        return;
+      }
+      case 'chat': {
+        const turn = await chatTurn(ctx, out, client, this.session.sessionId, intent.text, {
+          recreate: async () => {
+            const lost = this.session;
+            const files = lost.files ?? [];
+            const fresh = await createSession(ctx);
+            if (files.length > 0) await uploadItems(ctx, out, client, fresh.sessionId, files);
+            this.session = await ctx.store().saveSession({ sessionId: fresh.sessionId, files });
+            out.warn(
+              `session ${lost.sessionId} was lost on the server (1002): created session ${fresh.sessionId}, re-uploaded ${files.length} file${files.length === 1 ? '' : 's'}, sending the message again`,
+            );
+            out.event('session.recreated', { lost: lost.sessionId, sessionId: fresh.sessionId });
+            return fresh.sessionId;
+          },
+        });
+        out.event('chat.done', { sessionId: turn.sessionId, textSeen: turn.textSeen });
+      }
+    }
+  }
+}
+
+/**
+ * `nemo chat`: a REPL on the session (current, --session, or --new). Lines are routed locally first
+ * (export / credits / state / upload, in English and Chinese); the rest goes to the agent. When stdin
+ * is not a terminal it reads lines from it, so it can be scripted; the exit code is the last failure's.
+ */
+export async function run(ctx: Ctx, _args: unknown, opts: ChatOptions): Promise<void> {
+  const quality = pickQuality(opts.quality, ctx.settings().quality);
+  const session = opts.new ? await createSession(ctx) : await sessionFor(ctx, opts.session, { create: true });
+  const client = await ctx.client();
+  const chat = new ChatSession(ctx, client, session, quality, opts);
+  const tty = !!process.stdin.isTTY;
+  ctx.out.info(
+    `session ${session.sessionId}${tty ? ' — type an instruction, "export", "status", "credits", "upload <file>", or "exit"' : ''}`,
+  );
+  const rl = createInterface({
+    input: process.stdin,
+    output: tty ? process.stderr : undefined,
+    terminal: tty,
+    prompt: 'nemo> ',
+  });
+  ctx.interrupt.signal.addEventListener('abort', () => rl.close(), { once: true });
+  let failure: number | undefined;
+  if (tty) rl.prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line !== '' && !line.startsWith('#')) {
+      const intent = routeIntent(line);
+      if (intent.kind === 'quit') break;
+      try {
+        await chat.handle(intent);
+      } catch (err) {
+        if (ctx.interrupt.interrupted) throw ctx.interrupt.signal.reason;
+        const r = describeError(err);
+        ctx.out.event('error', { ...r });
+        ctx.out.say(ctx.out.c.red(`error: ${r.message}`));
+        if (r.hint) ctx.out.say(`→ ${r.hint}`);
+        failure = r.exitCode;
+      }
+    }
+    if (tty) rl.prompt();
+  }
+  rl.close();
+  ctx.interrupt.check();
+  if (failure !== undefined) process.exitCode = failure;
+}

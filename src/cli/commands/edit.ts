@@ -1,0 +1,164 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { mapLimit, parseJobs, parseTimeout, pickQuality } from '../args.js';
+import { UsageError } from '../cli-error.js';
+import type { Ctx } from '../context.js';
+import { cloudEdit } from '../flows/cloud-edit.js';
+import { checkInputs, isUrl } from '../flows/upload.js';
+import { describeError } from '../handle-error.js';
+import type { Output } from '../output.js';
+import { checkOutputPath, defaultOutputPath } from '../output-path.js';
+
+export interface EditOptions {
+  output?: string;
+  local?: boolean;
+  cloud?: boolean;
+  each?: boolean;
+  jobs?: string;
+  session?: string;
+  download: boolean;
+  force?: boolean;
+  music?: string;
+  captions?: string;
+  asrModel?: string;
+  quality?: string;
+  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  timeout?: string;
+}
+
+interface Job {
+  items: string[];
+  output: string;
+  out: Output;
+}
+
+function splitArgs(args: string[]): { items: string[]; instruction: string } {
+  if (args.length < 2) {
+    throw new UsageError(
+      'nemo edit needs the files, then the instruction',
+      `e.g. nemo edit clip.mp4 "trim silences"`,
+    );
+  }
+  const instruction = (args[args.length - 1] ?? '').trim();
+  if (instruction === '')
+    throw new UsageError(
+      'the instruction is empty',
+      `say what to do, e.g. nemo edit ${args[0]} "add a title 'Hello'"`,
+    );
+  return { items: args.slice(0, -1), instruction };
+}
+
+/** Where each job writes: -o, else the default name next to its input (never overwriting). */
+function planJobs(ctx: Ctx, items: string[], opts: EditOptions): Job[] {
+  const ext = opts.format ?? 'mp4';
+  const locals = items.filter((i) => !isUrl(i));
+  const nameFor = (item: string, taken: Set<string>, dir?: string): string => {
+    const base = isUrl(item) ? resolve(basename(new URL(item).pathname) || 'nemo-edit.mp4') : item;
+    return defaultOutputPath(dir ? join(dir, basename(base)) : base, ext, taken);
+  };
+  if (!opts.each) {
+    const output = opts.output ?? nameFor(items[0] as string, new Set());
+    checkOutputPath(output, locals, !!opts.force);
+    return [{ items, output, out: ctx.out }];
+  }
+  let dir: string | undefined;
+  if (opts.output !== undefined) {
+    if (!existsSync(opts.output) || !statSync(opts.output).isDirectory()) {
+      throw new UsageError(
+        'with --each, -o must be an existing directory',
+        `create it (mkdir -p '${opts.output}') or leave -o out to write next to each input`,
+      );
+    }
+    dir = opts.output;
+  }
+  const taken = new Set<string>();
+  return items.map((item) => {
+    const output = nameFor(item, taken, dir);
+    taken.add(resolve(output));
+    checkOutputPath(output, locals, !!opts.force);
+    return { items: [item], output, out: ctx.out.child(`[${basename(item)}] `, { file: item }) };
+  });
+}
+
+function printResult(out: Output, result: Record<string, unknown> & { output?: string; url?: string }): void {
+  out.event('result', result);
+  if (!out.json) out.data(result.output ?? result.url ?? '');
+}
+
+/** `nemo edit <file…> <instruction>`: the headline command, cloud or --local. */
+export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<void> {
+  const { items, instruction } = splitArgs(args);
+  const settings = ctx.settings();
+  const quality = pickQuality(opts.quality, settings.quality);
+  const timeoutMs = parseTimeout(opts.timeout);
+  const jobs = parseJobs(opts.jobs);
+  if (opts.local && opts.cloud) throw new UsageError('--local and --cloud exclude each other', 'pick one');
+  const local = opts.local || (!opts.cloud && settings.engine === 'local');
+  if (local && items.some(isUrl))
+    throw new UsageError(
+      '--local edits files on this machine, not URLs',
+      'download the file first, or drop --local',
+    );
+  if (!local && (opts.music || opts.captions || opts.asrModel)) {
+    throw new UsageError(
+      '--music, --captions and --asr-model are for --local edits',
+      'upload the file too: nemo edit clip.mp4 music.mp3 "add music"',
+    );
+  }
+  await checkInputs(items);
+  const planned = planJobs(ctx, items, opts);
+  const runOne = async (job: Job): Promise<void> => {
+    if (local) {
+      const { runLocalEdit } = await import('../flows/local-edit.js');
+      const result = await runLocalEdit(ctx, job.out, {
+        files: job.items,
+        instruction,
+        output: job.output,
+        force: !!opts.force,
+        quality,
+        format: opts.format,
+        musicPath: opts.music,
+        captionsPath: opts.captions,
+        asrModelPath: opts.asrModel,
+      });
+      printResult(job.out, { ...result });
+      return;
+    }
+    const result = await cloudEdit(ctx, job.out, {
+      items: job.items,
+      instruction,
+      sessionId: planned.length === 1 ? opts.session : undefined,
+      exportOptions: {
+        output: job.output,
+        quality,
+        format: opts.format,
+        timeoutMs,
+        download: opts.download,
+        force: !!opts.force,
+      },
+    });
+    printResult(job.out, { ...result });
+  };
+  if (planned.length === 1) {
+    await runOne(planned[0] as Job);
+    return;
+  }
+  // --each: every file on its own; a failure does not stop the others; the first failure's code wins.
+  const failures = await mapLimit(planned, jobs, async (job) => {
+    try {
+      await runOne(job);
+      return undefined;
+    } catch (err) {
+      if (ctx.interrupt.interrupted) throw err;
+      const r = describeError(err);
+      job.out.event('error', { ...r });
+      job.out.say(`error: ${r.message}${r.hint ? `\n→ ${r.hint}` : ''}`);
+      return r;
+    }
+  });
+  const failed = failures.filter((f) => f !== undefined);
+  if (failed.length > 0) {
+    ctx.out.say(`${failed.length} of ${planned.length} edits failed`);
+    process.exitCode = failed[0]?.exitCode ?? 1;
+  }
+}

@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { NemoClient, RenderStatus } from '../../api/index.js';
+import type { Quality, SessionRecord } from '../../config/index.js';
+import { exportReadinessProblem, parseDraft } from '../../timeline/index.js';
+import { CliError, InterruptedError } from '../cli-error.js';
+import type { Ctx } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { errorIs } from '../handle-error.js';
+import type { Output } from '../output.js';
+import { defaultOutputPath } from '../output-path.js';
+import { isUrl } from './upload.js';
+
+export interface ExportOptions {
+  /** Checked already (checkOutputPath); where the video goes. */
+  output: string;
+  quality?: Quality;
+  format?: string;
+  /** Bound on the render wait, ms. */
+  timeoutMs?: number;
+  download: boolean;
+  force: boolean;
+  /** Wait for this render instead of submitting a new one. */
+  resumeId?: string;
+}
+
+export interface ExportResult {
+  renderId: string;
+  output?: string;
+  url?: string;
+  bytes?: number;
+}
+
+/** The default output of an export: next to the session's first local file, else ./nemo-<session>.mp4. */
+export function exportOutputPath(session: SessionRecord | undefined, format = 'mp4'): string {
+  const first = session?.files?.find((f) => !isUrl(f));
+  if (first) return defaultOutputPath(first, format);
+  const stem = session ? `nemo-${session.sessionId.slice(0, 8)}` : 'nemo-export';
+  return defaultOutputPath(resolve(`${stem}.mp4`), format);
+}
+
+function resumeHint(id: string): string {
+  return `nemo export --resume ${id}`;
+}
+
+async function submitAndWait(
+  ctx: Ctx,
+  out: Output,
+  client: NemoClient,
+  session: SessionRecord,
+  opts: ExportOptions,
+  onId: (id: string) => Promise<void>,
+): Promise<RenderStatus> {
+  const { renderWithRetry } = await import('../../api/index.js');
+  const state = await client.state.get(session.sessionId, ctx.interrupt.signal);
+  const problem = exportReadinessProblem(parseDraft(state.state.draft));
+  if (problem)
+    throw new CliError(`nothing to export: ${problem}`, {
+      code: 'no_draft',
+      fix: 'nemo chat (or nemo edit <file> "<instruction>")',
+    });
+  const output = { format: opts.format ?? 'mp4', quality: opts.quality ?? 'high' };
+  const progress = renderProgress(out);
+  return renderWithRetry(
+    client,
+    { sessionId: session.sessionId, draft: state.state.draft, output },
+    {
+      signal: ctx.interrupt.signal,
+      timeoutMs: opts.timeoutMs,
+      onProgress: (s) => progress.update(s),
+      onSubmit: (id, attempt) => {
+        progress.id = id;
+        if (attempt > 1) out.warn(`the render failed; retrying once with a new id (${id})`);
+        else out.info(`render ${id} submitted`);
+        out.event('render.submitted', { id, attempt });
+        void onId(id);
+      },
+    },
+  );
+}
+
+function renderProgress(out: Output): { id: string; update(s: RenderStatus): void } {
+  let shown: ReturnType<Output['progress']> | undefined;
+  let shownFor = '';
+  const self = {
+    id: '',
+    update(s: RenderStatus) {
+      if (shownFor !== self.id) {
+        shown?.finish();
+        shown = out.progress('rendering', {
+          event: 'render.progress',
+          fields: (done) => ({ id: self.id, progress: done }),
+        });
+        shownFor = self.id;
+      }
+      shown?.update(s.progress, 100, { status: s.status });
+      if (s.status === 'completed') shown?.finish('rendered');
+    },
+  };
+  return self;
+}
+
+/**
+ * Render the session's draft (or resume a render already submitted) and download it. The render id
+ * is saved in the session record as soon as it exists, so Ctrl-C (exit 130) or `--timeout` leaves a
+ * job that `nemo export --resume` finishes; a render that fails is retried once with a new id, then
+ * exit 5 with the server's error.
+ */
+export async function exportSession(
+  ctx: Ctx,
+  out: Output,
+  client: NemoClient,
+  session: SessionRecord | undefined,
+  opts: ExportOptions,
+): Promise<ExportResult> {
+  let renderId = opts.resumeId ?? '';
+  const remember = async (id: string): Promise<void> => {
+    renderId = id;
+    if (session)
+      await ctx
+        .store()
+        .saveSession(
+          { sessionId: session.sessionId, lastRenderId: id, lastOutput: resolve(opts.output) },
+          false,
+        );
+  };
+  let done: RenderStatus;
+  try {
+    if (opts.resumeId) {
+      out.info(`waiting for render ${opts.resumeId}`);
+      await remember(opts.resumeId);
+      const progress = renderProgress(out);
+      progress.id = opts.resumeId;
+      done = await client.render.wait(opts.resumeId, {
+        signal: ctx.interrupt.signal,
+        timeoutMs: opts.timeoutMs,
+        onProgress: (s) => progress.update(s),
+      });
+    } else {
+      if (!session)
+        throw new CliError('no session to export', {
+          fix: 'nemo session use <id>, or nemo export --resume <renderId>',
+        });
+      done = await submitAndWait(ctx, out, client, session, opts, remember);
+    }
+  } catch (err) {
+    if (ctx.interrupt.interrupted && renderId) {
+      out.say(`render ${renderId} keeps running on the server; finish it with: ${resumeHint(renderId)}`);
+      throw new InterruptedError(`interrupted while waiting for render ${renderId}`, resumeHint(renderId));
+    }
+    if (errorIs(err, 'TimeoutError') && renderId) {
+      throw new CliError(`render ${renderId} is still running after the --timeout`, {
+        exitCode: EXIT.transient,
+        code: 'render_timeout',
+        fix: resumeHint(renderId),
+      });
+    }
+    throw err;
+  }
+  if (!opts.download) {
+    if (!done.url)
+      throw new CliError(`render ${renderId} finished without a URL`, {
+        fix: `download it by id: nemo export --resume ${renderId} -o out.mp4`,
+      });
+    return { renderId, url: done.url };
+  }
+  const progress = out.progress('downloading', {
+    event: 'download.progress',
+    bytes: true,
+    fields: (receivedBytes, totalBytes) => ({ receivedBytes, totalBytes }),
+  });
+  try {
+    const got = await client.render.download(done.url ?? renderId, opts.output, {
+      signal: ctx.interrupt.signal,
+      force: opts.force,
+      onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes ?? 0),
+    });
+    progress.finish(`saved ${got.path}`);
+    return { renderId, output: got.path, url: done.url, bytes: got.bytes };
+  } catch (err) {
+    progress.fail();
+    if (ctx.interrupt.interrupted) {
+      const fix = `${resumeHint(renderId)}${existsSync(opts.output) ? '' : ` -o '${opts.output}'`}`;
+      throw new InterruptedError(
+        `interrupted while downloading render ${renderId} (nothing was left under ${opts.output})`,
+        fix,
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Quality } from '../../config/index.js';
+import type { LocalEditEvent } from '../../engine/local-edit.js';
+import { UsageError } from '../cli-error.js';
+import type { Ctx } from '../context.js';
+import { errorIs } from '../handle-error.js';
+import type { Output } from '../output.js';
+
+export interface LocalEditInput {
+  files: string[];
+  instruction: string;
+  output: string;
+  force: boolean;
+  quality?: Quality;
+  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  musicPath?: string;
+  captionsPath?: string;
+  asrModelPath?: string;
+}
+
+export interface LocalEditResult {
+  output: string;
+  encodePasses: number;
+  durationMs: number;
+  bytes: number;
+  notes: string[];
+  draftFile: string;
+}
+
+/**
+ * `nemo edit --local`: the engine plans, applies and renders on this machine. Nothing is sent
+ * anywhere (no client is constructed). Unknown clauses exit 2 listing what is supported. The final
+ * draft is saved as `last-local-draft.json` for `nemo state --local`.
+ */
+export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput): Promise<LocalEditResult> {
+  const { localEdit } = await import('../../engine/local-edit.js');
+  const render = out.progress('rendering', {
+    event: 'local.progress',
+    fields: (done) => ({ stage: 'render', fraction: done / 100 }),
+  });
+  const onEvent = (ev: LocalEditEvent): void => {
+    switch (ev.type) {
+      case 'plan':
+        out.event('local.plan', { clauses: ev.plan.clauses, unknown: ev.plan.unknown });
+        out.info(
+          `plan: ${ev.plan.clauses.map((c) => `${c.text} → ${c.ops.map((o) => o.op).join('+') || '—'}`).join('; ')}`,
+        );
+        break;
+      case 'render.progress':
+        render.update(Math.round(ev.fraction * 100), 100);
+        break;
+      case 'analysis':
+        out.event('local.progress', { stage: 'analysis', what: ev.what });
+        break;
+      case 'note':
+        out.event('local.progress', { stage: 'note', note: ev.note });
+        break;
+    }
+  };
+  let result: Awaited<ReturnType<typeof localEdit>>;
+  try {
+    result = await localEdit({
+      files: input.files,
+      instruction: input.instruction,
+      outPath: input.output,
+      musicPath: input.musicPath,
+      captionsPath: input.captionsPath,
+      asrModelPath: input.asrModelPath,
+      format: input.format,
+      quality: input.quality,
+      onEvent,
+      signal: ctx.interrupt.signal,
+    });
+  } catch (err) {
+    render.fail();
+    if (ctx.interrupt.interrupted) throw ctx.interrupt.signal.reason;
+    if (errorIs(err, 'UnknownInstructionError')) {
+      const e = err as Error & { unknown?: string[]; supported?: readonly string[] };
+      const unknown = (e.unknown ?? []).map((u) => JSON.stringify(u)).join(', ');
+      throw new UsageError(
+        `the local engine does not understand: ${unknown || input.instruction}`,
+        `it can do: ${(e.supported ?? []).join(', ')}`,
+      );
+    }
+    throw err;
+  }
+  render.finish(`saved ${result.outPath}`);
+  const draftFile = ctx.store().localDraftPath();
+  writeFileSync(draftFile, `${JSON.stringify(result.draft, null, 2)}\n`, { mode: 0o600 });
+  for (const note of result.notes) out.info(`• ${note}`);
+  out.info(`${input.files.map((f) => basename(f)).join(', ')} → ${result.outPath}`);
+  return {
+    output: result.outPath,
+    encodePasses: result.render.encodePasses,
+    durationMs: result.render.durationMs,
+    bytes: result.render.bytes,
+    notes: result.notes,
+    draftFile,
+  };
+}
