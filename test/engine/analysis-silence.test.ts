@@ -10,6 +10,7 @@ import {
   leadingSilenceMs,
   parseSilencedetect,
 } from '../../src/engine/analysis/silence.js';
+import { EngineAbortedError, FfmpegFailedError } from '../../src/engine/errors.js';
 
 const FFMPEG = 'ffmpeg';
 const iv = (startMs: number, endMs: number): Interval => ({ startMs, endMs });
@@ -100,15 +101,32 @@ describe('leadingSilenceMs', () => {
 });
 
 describe('parseSilencedetect', () => {
-  it('closes a trailing silence at the duration when the build left it open', () => {
-    const log = [
-      '  Duration: 00:00:06.00, start: 0.000000, bitrate: 705 kb/s',
-      '[silencedetect @ 0x1] silence_start: -0.00133',
-      '[silencedetect @ 0x1] silence_end: 1.5 | silence_duration: 1.5',
-      '[silencedetect @ 0x1] silence_start: 4.01067',
-    ].join('\n');
-    expect(parseSilencedetect(log)).toEqual([iv(0, 1500), iv(4010.67, 6000)]);
-    expect(parseSilencedetect(log, 5500)).toEqual([iv(0, 1500), iv(4010.67, 5500)]);
+  const metadata = [
+    'frame:0    pts:0       pts_time:0',
+    'lavfi.silence_start=-0.00133',
+    'frame:70   pts:71680   pts_time:1.49333',
+    'lavfi.silence_end=1.5',
+    'lavfi.silence_duration=1.5',
+    'frame:190  pts:194560  pts_time:4.05333',
+    'lavfi.silence_start=4.01067',
+  ].join('\n');
+  const header = '  Duration: 00:00:06.00, start: 0.000000, bitrate: 705 kb/s\n';
+
+  it('closes a trailing silence at the end the log reports', () => {
+    const log = `${header}[silencedetect @ 0x1] silence_end: 5.9 | silence_duration: 1.88933\n`;
+    expect(parseSilencedetect(metadata, log)).toEqual([iv(0, 1500), iv(4010.67, 5900)]);
+  });
+
+  it('else at the given duration, else at the logged duration', () => {
+    expect(parseSilencedetect(metadata, header, 5500)).toEqual([iv(0, 1500), iv(4010.67, 5500)]);
+    expect(parseSilencedetect(metadata, header)).toEqual([iv(0, 1500), iv(4010.67, 6000)]);
+    // A logged end from before the open silence does not close it.
+    const earlier = `${header}[silencedetect @ 0x1] silence_end: 1.5 | silence_duration: 1.5\n`;
+    expect(parseSilencedetect(metadata, earlier, 5000)).toEqual([iv(0, 1500), iv(4010.67, 5000)]);
+  });
+
+  it('drops an unclosed silence when no end is known', () => {
+    expect(parseSilencedetect(metadata, '')).toEqual([iv(0, 1500)]);
   });
 });
 
@@ -178,10 +196,12 @@ describe('detectSilences on generated media', () => {
     expect(Math.abs((keeps[0]?.endMs ?? 0) - 2200)).toBeLessThanOrEqual(40);
   });
 
-  it('rejects with the ffmpeg error when the file has no audio, and when aborted', async () => {
-    await expect(detectSilences(FFMPEG, join(dir, 'missing.wav'))).rejects.toThrow(/ffmpeg analysis failed/);
+  it('rejects with the engine errors when the file is missing, and when aborted', async () => {
+    await expect(detectSilences(FFMPEG, join(dir, 'missing.wav'))).rejects.toBeInstanceOf(FfmpegFailedError);
     const ac = new AbortController();
-    ac.abort(new Error('stop'));
-    await expect(detectSilences(FFMPEG, clip, { signal: ac.signal })).rejects.toThrow('stop');
+    ac.abort();
+    await expect(detectSilences(FFMPEG, clip, { signal: ac.signal })).rejects.toBeInstanceOf(
+      EngineAbortedError,
+    );
   });
 });

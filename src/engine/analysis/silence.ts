@@ -1,4 +1,4 @@
-import { clockToMs, runFfmpeg } from './run-ffmpeg.js';
+import { loggedDurationMs, runFfmpeg } from './run-ffmpeg.js';
 
 /** A time range in milliseconds, `startMs < endMs`. */
 export interface Interval {
@@ -18,8 +18,9 @@ export interface DetectSilencesOptions {
 
 /**
  * Finds the silences of the first audio stream of `mediaPath` with ffmpeg's `silencedetect` (one cheap
- * audio-only pass). Returns them sorted, clamped to ≥ 0; a trailing silence with no `silence_end` is closed
- * at the media duration.
+ * audio-only pass). Returns them sorted, clamped to ≥ 0. Events are read from `ametadata` on stdout (one
+ * line each, never truncated); a trailing silence whose end only the log reports is closed at that logged
+ * end, else at `opts.durationMs` or the logged input duration.
  */
 export async function detectSilences(
   ffmpegPath: string,
@@ -28,30 +29,24 @@ export async function detectSilences(
 ): Promise<Interval[]> {
   const thresholdDb = opts.thresholdDb ?? -28;
   const minSilenceS = (opts.minSilenceMs ?? 200) / 1000;
-  const { stderr } = await runFfmpeg(
+  const chain = `silencedetect=n=${thresholdDb}dB:d=${minSilenceS},ametadata=mode=print:file=-`;
+  const { stdout, stderr } = await runFfmpeg(
     ffmpegPath,
-    [
-      '-i',
-      mediaPath,
-      '-map',
-      '0:a:0',
-      '-vn',
-      '-af',
-      `silencedetect=n=${thresholdDb}dB:d=${minSilenceS}`,
-      '-f',
-      'null',
-      '-',
-    ],
+    ['-i', mediaPath, '-map', '0:a:0', '-vn', '-af', chain, '-f', 'null', '-'],
     opts.signal,
   );
-  return parseSilencedetect(stderr, opts.durationMs);
+  return parseSilencedetect(stdout, stderr, opts.durationMs);
 }
 
-/** Parses `silence_start:` / `silence_end:` log lines (and `Duration:` for an unclosed trailing silence). */
-export function parseSilencedetect(stderr: string, durationMs?: number): Interval[] {
+/**
+ * Silences from silencedetect's `lavfi.silence_start=`/`lavfi.silence_end=` metadata lines; an unclosed
+ * trailing silence ends at the last `silence_end:` of the log (`stderr`) after it, else at `durationMs`,
+ * else at the log's `Duration:`.
+ */
+export function parseSilencedetect(metadata: string, stderr: string, durationMs?: number): Interval[] {
   const silences: Interval[] = [];
   let openStart: number | undefined;
-  for (const m of stderr.matchAll(/silence_(start|end): (-?[\d.]+(?:e-?\d+)?)/g)) {
+  for (const m of metadata.matchAll(/lavfi\.silence_(start|end)=(-?[\d.]+(?:e-?\d+)?)/g)) {
     const ms = Math.max(0, Number(m[2]) * 1000);
     if (m[1] === 'start') openStart = ms;
     else if (openStart !== undefined) {
@@ -60,8 +55,10 @@ export function parseSilencedetect(stderr: string, durationMs?: number): Interva
     }
   }
   if (openStart !== undefined) {
-    const clock = /Duration: (\d+:\d+:[\d.]+)/.exec(stderr)?.[1];
-    const end = durationMs ?? (clock ? clockToMs(clock) : undefined);
+    const loggedEnds = [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]) * 1000);
+    const loggedEnd = loggedEnds[loggedEnds.length - 1];
+    const end =
+      loggedEnd !== undefined && loggedEnd > openStart ? loggedEnd : (durationMs ?? loggedDurationMs(stderr));
     if (end !== undefined && end > openStart) silences.push({ startMs: openStart, endMs: end });
   }
   return silences.sort((a, b) => a.startMs - b.startMs);
