@@ -1,0 +1,158 @@
+import type { Draft, Segment } from '../timeline/index.js';
+import { fmtSeconds } from '../timeline/index.js';
+import { detectSilences, keepIntervals, leadingSilenceMs } from './analysis/silence.js';
+import { draftFps, videoEndMs, videoTrack } from './draft-build.js';
+import { EditInputError } from './errors.js';
+import { findFfmpeg } from './ffmpeg.js';
+import {
+  keepSourceRanges,
+  keepTimelineRanges,
+  type Range,
+  snapToFrame,
+  sourceRange,
+} from './timeline-cut.js';
+import type { ApplyContext, EditOp } from './types.js';
+
+type CutOp = Extract<EditOp, { op: 'cutStart' | 'cutEnd' | 'keepRange' | 'trimTo' }>;
+
+/** The timeline range a cut op keeps, frame-snapped. */
+function keptRange(op: CutOp, totalMs: number, fps: number): Range {
+  const snap = (ms: number): number => snapToFrame(Math.min(Math.max(ms, 0), totalMs), fps);
+  switch (op.op) {
+    case 'cutStart':
+      return { startMs: snap(op.ms), endMs: totalMs };
+    case 'cutEnd':
+      return { startMs: 0, endMs: snap(totalMs - op.ms) };
+    case 'keepRange':
+      return { startMs: snap(op.fromMs), endMs: snap(op.toMs) };
+    case 'trimTo':
+      return { startMs: 0, endMs: snap(op.ms) };
+  }
+}
+
+function describeCut(op: CutOp): string {
+  switch (op.op) {
+    case 'cutStart':
+      return `cut the first ${fmtSeconds(op.ms)} s`;
+    case 'cutEnd':
+      return `cut the last ${fmtSeconds(op.ms)} s`;
+    case 'keepRange':
+      return `kept ${fmtSeconds(op.fromMs)}-${fmtSeconds(op.toMs)} s`;
+    case 'trimTo':
+      return `trimmed to ${fmtSeconds(op.ms)} s`;
+  }
+}
+
+/** Cuts by timeline position: first/last N s, keep a range, trim to N s. */
+export function applyCut(draft: Draft, op: CutOp): string {
+  const track = videoTrack(draft);
+  const total = videoEndMs(draft);
+  if (!track || total <= 0) throw new EditInputError(`${describeCut(op)}: the draft has no video`);
+  const range = keptRange(op, total, draftFps(draft));
+  if (range.endMs - range.startMs < 1)
+    throw new EditInputError(`${describeCut(op)}: nothing would be left of the ${fmtSeconds(total)} s video`);
+  keepTimelineRanges(track, [range]);
+  return `${describeCut(op)} (${fmtSeconds(total)} s → ${fmtSeconds(range.endMs - range.startMs)} s)`;
+}
+
+/** Resolves a segment's source to a local file the analysis can read. */
+function localSource(segment: Segment, ctx: ApplyContext): string | undefined {
+  const src = segment.m?.src;
+  if (!src || segment.m?.hasAudio === false || segment.m?.still) return undefined;
+  return ctx.resolveSrc ? ctx.resolveSrc(src) : src;
+}
+
+/** Silences per source file, analysed once per file and option set. */
+async function silencesOf(file: string, thresholdDb: number, minSilenceMs: number, ctx: ApplyContext) {
+  const { ffmpeg } = await findFfmpeg();
+  return detectSilences(ffmpeg, file, { thresholdDb, minSilenceMs, signal: ctx.signal });
+}
+
+/** How many parts of `range` (longer than 50 ms: frame snapping is not a cut) `keeps` leave out. */
+function countGaps(range: Range, keeps: Range[]): number {
+  let gaps = 0;
+  let cursor = range.startMs;
+  for (const k of keeps) {
+    if (k.startMs - cursor >= 50) gaps++;
+    cursor = k.endMs;
+  }
+  return range.endMs - cursor >= 50 ? gaps + 1 : gaps;
+}
+
+/** Trim silences (auto-editor defaults): silencedetect per source, keep intervals, split segments. */
+export async function applyTrimSilence(
+  draft: Draft,
+  op: Extract<EditOp, { op: 'trimSilence' }>,
+  ctx: ApplyContext,
+): Promise<string> {
+  const track = videoTrack(draft);
+  if (!track) throw new EditInputError('trim silences: the draft has no video track');
+  const thresholdDb = op.thresholdDb ?? -28;
+  const keepOpts = {
+    marginMs: op.marginMs ?? 200,
+    minCutMs: op.minCutMs ?? 200,
+    minClipMs: op.minClipMs ?? 100,
+    fps: draftFps(draft),
+  };
+  const cache = new Map<string, Promise<Range[]>>();
+  const before = videoEndMs(draft);
+  let cuts = 0;
+  const out: Segment[] = [];
+  for (const segment of track.sg) {
+    const file = localSource(segment, ctx);
+    if (!file) {
+      out.push(segment);
+      continue;
+    }
+    let silences = cache.get(file);
+    if (!silences) {
+      silences = silencesOf(file, thresholdDb, keepOpts.minCutMs, ctx);
+      cache.set(file, silences);
+    }
+    const source = sourceRange(segment);
+    const local = (await silences)
+      .map((s) => ({
+        startMs: Math.max(s.startMs, source.startMs) - source.startMs,
+        endMs: Math.min(s.endMs, source.endMs) - source.startMs,
+      }))
+      .filter((s) => s.endMs > s.startMs);
+    const keeps = keepIntervals(local, source.endMs - source.startMs, keepOpts).map((k) => ({
+      startMs: k.startMs + source.startMs,
+      endMs: k.endMs + source.startMs,
+    }));
+    const pieces = keepSourceRanges(segment, keeps);
+    cuts += countGaps(source, keeps);
+    out.push(...pieces);
+  }
+  if (out.length === 0)
+    throw new EditInputError('trim silences: the whole video is silent at this threshold');
+  track.sg = out;
+  const removed = before - videoEndMs(draft);
+  return cuts === 0
+    ? 'trim silences: no silence long enough to cut'
+    : `cut ${cuts} silence${cuts === 1 ? '' : 's'}, ${fmtSeconds(removed)} s removed`;
+}
+
+/** "Trim the intro": the first N s when given, else the leading silence (keeping a 0.2 s margin). */
+export async function applyTrimIntro(
+  draft: Draft,
+  op: Extract<EditOp, { op: 'trimIntro' }>,
+  ctx: ApplyContext,
+): Promise<string> {
+  if (op.ms !== undefined) return applyCut(draft, { op: 'cutStart', ms: op.ms });
+  const first = videoTrack(draft)?.sg[0];
+  const file = first ? localSource(first, ctx) : undefined;
+  if (!first || !file) return 'trim the intro: the first clip has no audio to find a silent intro in';
+  const source = sourceRange(first);
+  const silences = (await silencesOf(file, -28, 200, ctx)).filter((s) => s.endMs > source.startMs);
+  const lead = leadingSilenceMs(
+    silences.map((s) => ({
+      startMs: Math.max(0, s.startMs - source.startMs),
+      endMs: s.endMs - source.startMs,
+    })),
+  );
+  const cut = snapToFrame(Math.max(0, lead - 200), draftFps(draft));
+  if (cut <= 0) return 'trim the intro: the video starts with sound, nothing to trim';
+  applyCut(draft, { op: 'cutStart', ms: cut });
+  return `trimmed the intro: cut ${fmtSeconds(cut)} s of leading silence`;
+}

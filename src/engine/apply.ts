@@ -1,0 +1,113 @@
+import type { Draft } from '../timeline/index.js';
+import { applyCut, applyTrimIntro, applyTrimSilence } from './apply-cuts.js';
+import { applyCaptions, applyMusic, applyTitle } from './apply-tracks.js';
+import { syncDuration, videoTrack } from './draft-build.js';
+import { EngineAbortedError } from './errors.js';
+import { segmentSpeed } from './timeline-cut.js';
+import type { ApplyContext, ApplyResult, EditOp } from './types.js';
+
+const DEFAULT_TRANSITION_MS = 500;
+
+function fx(draft: Draft): Record<string, unknown> {
+  draft.m ??= {};
+  draft.m.fx ??= {};
+  return draft.m.fx;
+}
+
+function applySpeed(draft: Draft, factor: number): string {
+  const video = videoTrack(draft);
+  for (const track of draft.t) {
+    for (const s of track.sg) {
+      s.d /= factor;
+      if (s.m?.at !== undefined) s.m.at /= factor;
+      if (track === video) s.m = { ...s.m, speed: segmentSpeed(s) * factor };
+    }
+  }
+  return `speed ×${factor}`;
+}
+
+function applyTransition(draft: Draft, op: Extract<EditOp, { op: 'transition' }>): string {
+  const sg = videoTrack(draft)?.sg ?? [];
+  if (sg.length < 2) return 'transitions: there is only one clip, nothing to transition between';
+  const type = op.type ?? 'fade';
+  let d = op.ms ?? DEFAULT_TRANSITION_MS;
+  for (let k = 1; k < sg.length; k++) d = Math.min(d, sg[k - 1]!.d / 2, sg[k]!.d / 2);
+  for (let k = 1; k < sg.length; k++) sg[k]!.m = { ...sg[k]!.m, transition: { type, d } };
+  return `added ${sg.length - 1} ${type} transition${sg.length > 2 ? 's' : ''} of ${Math.round(d)} ms`;
+}
+
+const GRADE_NAMES: Record<string, string> = {
+  warm: 'warm',
+  cool: 'cool',
+  cinematic: 'cinematic teal-orange',
+  vintage: 'vintage',
+  bw: 'black & white',
+  vivid: 'vivid',
+};
+
+async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<string> {
+  switch (op.op) {
+    case 'trimSilence':
+      return applyTrimSilence(draft, op, ctx);
+    case 'trimIntro':
+      return applyTrimIntro(draft, op, ctx);
+    case 'cutStart':
+    case 'cutEnd':
+    case 'keepRange':
+    case 'trimTo':
+      return applyCut(draft, op);
+    case 'speed':
+      return applySpeed(draft, op.factor);
+    case 'mute':
+      fx(draft).mute = true;
+      return 'muted the original audio';
+    case 'music':
+      return applyMusic(draft, op, ctx);
+    case 'loudnorm':
+      fx(draft).loudnorm = { i: op.lufs, tp: op.tp ?? -1.5, lra: op.lra ?? 11 };
+      return `normalize loudness to ${op.lufs} LUFS (two-pass, 48 kHz)`;
+    case 'denoise':
+      fx(draft).denoise = true;
+      return 'denoise the audio';
+    case 'grade':
+      fx(draft).grade = op.look === 'lut' ? { look: 'lut', lut: op.lut } : { look: op.look };
+      return op.look === 'lut' ? `colour grade with LUT ${op.lut}` : `colour grade: ${GRADE_NAMES[op.look]}`;
+    case 'title':
+      return applyTitle(draft, op);
+    case 'captions':
+      return applyCaptions(draft, op, ctx);
+    case 'transition':
+      return applyTransition(draft, op);
+    case 'concat':
+      return `joined ${videoTrack(draft)?.sg.length ?? 0} clips in order`;
+    case 'preset':
+      fx(draft).preset = { name: op.name, fit: op.fit ?? 'blur' };
+      return `preset ${op.name}${op.fit === 'crop' ? ' (crop)' : ''}`;
+    case 'enhance':
+      fx(draft).enhance = { scale: op.scale ?? 2 };
+      return `enhance (denoise, lanczos upscale up to ×${op.scale ?? 2}, sharpen)`;
+    case 'stabilize':
+      fx(draft).stabilize = true;
+      return 'stabilize';
+    case 'format':
+      fx(draft).format = op.format;
+      return `output format ${op.format}`;
+    case 'export':
+      return `export (${String(draft.m?.fx?.format ?? 'mp4')})`;
+  }
+}
+
+/**
+ * Applies the ops in order to a copy of `draft`. Silence trimming, "trim the intro" and captions run
+ * cheap analysis passes; everything else only edits the draft. Returns one note per op.
+ */
+export async function applyOps(draft: Draft, ops: EditOp[], ctx: ApplyContext = {}): Promise<ApplyResult> {
+  const next = structuredClone(draft);
+  const notes: string[] = [];
+  for (const op of ops) {
+    if (ctx.signal?.aborted) throw new EngineAbortedError();
+    notes.push(await applyOne(next, op, ctx));
+    syncDuration(next);
+  }
+  return { draft: next, notes };
+}

@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { type Draft, draftDuration, TrackType } from '../../timeline/index.js';
+import { type LoudnormMeasurement, loudnormFilter } from '../analysis/loudness.js';
+import { draftFps, videoTrack } from '../draft-build.js';
+import { EditInputError } from '../errors.js';
+import type { Capabilities } from '../types.js';
+import { mixAudio } from './audio.js';
+import { filterValue, GraphBuilder } from './graph.js';
+import { InputTable } from './inputs.js';
+import { encoderArgs, type OutputFormat, type Quality } from './output.js';
+import { type Canvas, joinSegments } from './segments.js';
+import { captionFilter, type GraphFile, titleFilters } from './text.js';
+import {
+  applyPreset,
+  enhanceFilters,
+  GRADES,
+  gifTail,
+  type Look,
+  PRESETS,
+  stabilizeFilter,
+} from './video-fx.js';
+
+export interface CompileOptions {
+  caps: Capabilities;
+  /** Absolute directory for the files the graph reads (title text, captions SRT). */
+  workDir: string;
+  resolveSrc?: (src: string) => string;
+  format?: OutputFormat;
+  quality?: Quality;
+  /**
+   * 'render' (default): the full graph. 'audio': only the audio, before loudnorm (for the loudness
+   * measurement pass). 'stabilize': only the video up to vidstabdetect (the vidstab analysis pass).
+   */
+  mode?: 'render' | 'audio' | 'stabilize';
+  /** loudnorm pass-1 values: the render uses linear loudnorm with them. */
+  loudness?: LoudnormMeasurement;
+  /** vidstab transforms file (written by the 'stabilize' pass), read by vidstabtransform. */
+  transformsFile?: string;
+}
+
+export interface CompiledDraft {
+  /** Input argv (`-i …` with per-input options). */
+  inputs: string[];
+  /** The whole filtergraph, for `-filter_complex_script`. */
+  graph: string;
+  videoLabel?: string;
+  audioLabel?: string;
+  /** `-map [vout] -map [aout]` plus encoder/muxer args (no output path). */
+  outputArgs: string[];
+  /** Files the graph reads; write them before running ffmpeg. */
+  files: GraphFile[];
+  durationMs: number;
+  format: OutputFormat;
+  /** The vidstab analysis pass must run first (mode 'render' with fx.stabilize on a vidstab build). */
+  needsStabilizePass: boolean;
+  /** The loudness measurement pass must run first (fx.loudnorm without `loudness`). */
+  needsLoudnessPass: boolean;
+}
+
+type Fx = {
+  mute?: boolean;
+  denoise?: boolean;
+  loudnorm?: { i: number; tp: number; lra: number };
+  grade?: { look: Look | 'lut'; lut?: string };
+  preset?: { name: string; fit?: 'blur' | 'crop' };
+  enhance?: { scale?: number };
+  stabilize?: boolean;
+  format?: OutputFormat;
+};
+
+/** The whole draft → ONE filtergraph and ONE encode's arguments. Pure apart from reading `caps`. */
+export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft {
+  const track = videoTrack(draft);
+  if (!track || track.sg.length === 0) throw new EditInputError('the draft has no video segments to render');
+  const fx = (draft.m?.fx ?? {}) as Fx;
+  const mode = opts.mode ?? 'render';
+  const format = opts.format ?? fx.format ?? 'mp4';
+  const resolve = opts.resolveSrc ?? ((src: string) => src);
+  const vidstab = opts.caps.filters.has('vidstabdetect') && opts.caps.filters.has('vidstabtransform');
+  let canvas: Canvas = {
+    width: draft.m?.width ?? 1280,
+    height: draft.m?.height ?? 720,
+    fps: draftFps(draft),
+  };
+  const g = new GraphBuilder();
+  const inputs = new InputTable();
+  const files: GraphFile[] = [];
+  const durationMs = draftDuration(draft);
+  const hasMusic = draft.t.some((t) => t.tt === TrackType.audio && t.sg.length > 0);
+  const joined = joinSegments(g, inputs, track, {
+    canvas,
+    resolve,
+    withVideo: mode !== 'audio',
+    withAudio: mode !== 'stabilize' && format !== 'gif' && !fx.mute,
+    xfade: opts.caps.filters.has('xfade'),
+  });
+
+  let video = joined.video;
+  if (video && mode === 'stabilize') {
+    if (!opts.transformsFile) throw new EditInputError('the stabilize pass needs a transforms file');
+    video = g.chain(
+      video,
+      `vidstabdetect=shakiness=5:accuracy=15:result=${filterValue(opts.transformsFile)}`,
+      'vd',
+    );
+  } else if (video) {
+    if (fx.stabilize)
+      video = g.chain(video, stabilizeFilter(vidstab ? opts.transformsFile : undefined), 'vs');
+    if (fx.enhance) {
+      const e = enhanceFilters(canvas, fx.enhance.scale ?? 2);
+      video = g.chain(video, e.filters, 've');
+      canvas = e.canvas;
+    }
+    if (fx.grade) {
+      const grade =
+        fx.grade.look === 'lut'
+          ? `lut3d=file=${filterValue(path.resolve(fx.grade.lut ?? ''))}`
+          : GRADES[fx.grade.look];
+      if (grade) video = g.chain(video, grade, 'vg');
+    }
+    const preset = fx.preset ? PRESETS[fx.preset.name] : undefined;
+    if (preset) {
+      video = applyPreset(g, video, preset, fx.preset?.fit === 'crop');
+      canvas = { ...canvas, width: preset.width, height: preset.height };
+    }
+    const textTracks = draft.t.filter((t) => t.tt === TrackType.text);
+    const overlays = titleFilters(textTracks, canvas, opts.workDir, files);
+    const captions = captionFilter(textTracks, canvas, opts.workDir, files);
+    if (captions) overlays.push(captions);
+    if (overlays.length) video = g.chain(video, overlays.join(','), 'vt');
+    video = format === 'gif' ? gifTail(g, video, canvas) : g.chain(video, 'format=yuv420p', 'vout');
+  }
+
+  let audio: string | undefined;
+  if (mode !== 'stabilize' && format !== 'gif' && (joined.audio || hasMusic)) {
+    audio = mixAudio(g, inputs, draft, joined.audio, {
+      caps: opts.caps,
+      resolve,
+      durationMs,
+      denoise: fx.denoise === true,
+    });
+    if (audio && fx.loudnorm && mode === 'render')
+      audio = g.chain(audio, loudnormFilter(fx.loudnorm, opts.loudness), 'aout');
+  }
+
+  const maps = [video, audio].filter((l): l is string => l !== undefined).flatMap((l) => ['-map', `[${l}]`]);
+  const outputArgs =
+    mode === 'render'
+      ? [...maps, ...encoderArgs(format, opts.quality ?? 'high', opts.caps, audio !== undefined)]
+      : [...maps, '-f', 'null'];
+  return {
+    inputs: inputs.argv,
+    graph: g.text(),
+    videoLabel: video,
+    audioLabel: audio,
+    outputArgs,
+    files,
+    durationMs,
+    format,
+    needsStabilizePass: mode === 'render' && fx.stabilize === true && vidstab && !opts.transformsFile,
+    needsLoudnessPass:
+      mode === 'render' && fx.loudnorm !== undefined && audio !== undefined && !opts.loudness,
+  };
+}

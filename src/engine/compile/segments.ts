@@ -1,0 +1,223 @@
+import { placeSegments, type Segment, type Track, transitionMs } from '../../timeline/index.js';
+import { segmentSpeed, sourceRange } from '../timeline-cut.js';
+import { AUDIO_FORMAT, type GraphBuilder, sec } from './graph.js';
+import type { InputTable } from './inputs.js';
+
+export interface Canvas {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface Joined {
+  video?: string;
+  audio?: string;
+  durationMs: number;
+}
+
+interface Placed {
+  segment: Segment;
+  file: string;
+  input: number;
+  durationMs: number;
+  transition?: { type: string; ms: number };
+}
+
+const FADE_S = 0.01;
+
+/** atempo only takes 0.5–2 per instance (4.1); chain instances for other factors. */
+export function atempoChain(speed: number): string[] {
+  const parts: string[] = [];
+  let rest = speed;
+  while (rest > 2) {
+    parts.push('atempo=2');
+    rest /= 2;
+  }
+  while (rest < 0.5) {
+    parts.push('atempo=0.5');
+    rest /= 0.5;
+  }
+  if (Math.abs(rest - 1) > 1e-6) parts.push(`atempo=${Math.round(rest * 1e6) / 1e6}`);
+  return parts;
+}
+
+function normalizeVideo(c: Canvas): string {
+  return (
+    `scale=${c.width}:${c.height}:force_original_aspect_ratio=decrease,` +
+    `pad=${c.width}:${c.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${c.fps},format=yuv420p`
+  );
+}
+
+/** Seconds with microsecond precision (frame boundaries need more than `sec`'s milliseconds). */
+function precise(ms: number): string {
+  return String(Math.round(ms * 1000) / 1e6);
+}
+
+function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Canvas): string {
+  const d = sec(p.durationMs);
+  if (!input)
+    return g.source(`color=c=black:s=${c.width}x${c.height}:r=${c.fps}:d=${d},setsar=1,format=yuv420p`, 'v');
+  if (p.segment.m?.still)
+    return g.chain(input, `${normalizeVideo(c)},trim=duration=${d},setpts=PTS-STARTPTS`, 'v');
+  const src = sourceRange(p.segment);
+  const speed = segmentSpeed(p.segment);
+  // Half a frame early on both ends: picks exactly the frames whose timestamps fall in [start, end).
+  const half = 500 / c.fps;
+  const filters = [
+    `trim=start=${precise(Math.max(0, src.startMs - half))}:end=${precise(src.endMs - half)}`,
+    'setpts=PTS-STARTPTS',
+  ];
+  if (speed !== 1) filters.push(`setpts=PTS/${speed}`);
+  filters.push(normalizeVideo(c));
+  return g.chain(input, filters.join(','), 'v');
+}
+
+function audioChain(g: GraphBuilder, p: Placed, input: string | undefined): string {
+  const d = p.durationMs / 1000;
+  const fades = `afade=t=in:d=${FADE_S},afade=t=out:st=${Math.max(0, d - FADE_S).toFixed(3)}:d=${FADE_S}`;
+  if (!input) return g.source(`anullsrc=r=48000:cl=stereo,atrim=duration=${sec(p.durationMs)}`, 'a');
+  const src = sourceRange(p.segment);
+  const filters = [`atrim=start=${precise(src.startMs)}:end=${precise(src.endMs)}`, 'asetpts=PTS-STARTPTS'];
+  filters.push(...atempoChain(segmentSpeed(p.segment)));
+  // Pad/cut to the exact segment length so audio and video stay equal after concat.
+  filters.push(AUDIO_FORMAT, 'apad', `atrim=duration=${precise(p.durationMs)}`, fades);
+  return g.chain(input, filters.join(','), 'a');
+}
+
+export interface SegmentOptions {
+  canvas: Canvas;
+  resolve: (src: string) => string;
+  withVideo: boolean;
+  /** Keep the clips' own audio (false when muted: no audio is decoded). */
+  withAudio: boolean;
+  /** xfade is available (ffmpeg ≥ 4.3); else overlay + fade alpha + tpad. */
+  xfade: boolean;
+}
+
+/** Whether a segment's source has this stream (unknown counts as yes; stills have no audio). */
+function hasStream(segment: Segment, kind: 'v' | 'a'): boolean {
+  return kind === 'v' ? segment.m?.hasVideo !== false : segment.m?.hasAudio !== false && !segment.m?.still;
+}
+
+/** Video track segments → normalized per-segment chains → concat (and transitions) → base labels. */
+export function joinSegments(g: GraphBuilder, inputs: InputTable, track: Track, o: SegmentOptions): Joined {
+  const placed: Placed[] = placeSegments(track).map(({ segment }) => {
+    const file = o.resolve(segment.m?.src ?? '');
+    const src = sourceRange(segment);
+    const input = segment.m?.still
+      ? inputs.add([
+          '-loop',
+          '1',
+          '-framerate',
+          String(o.canvas.fps),
+          '-t',
+          sec(segment.d + 1000),
+          '-i',
+          file,
+        ])
+      : inputs.forward(file, src.startMs, src.endMs);
+    const t = segment.m?.transition as { type?: string } | undefined;
+    const ms = transitionMs(segment);
+    return {
+      segment,
+      file,
+      input,
+      durationMs: segment.d,
+      transition: ms > 0 ? { type: t?.type ?? 'fade', ms } : undefined,
+    };
+  });
+  const uses = (kind: 'v' | 'a'): Map<number, string[]> => {
+    const counts = new Map<number, number>();
+    for (const p of placed)
+      if (hasStream(p.segment, kind)) counts.set(p.input, (counts.get(p.input) ?? 0) + 1);
+    return new Map([...counts].map(([index, n]) => [index, g.split(`${index}:${kind}:0`, n, kind)]));
+  };
+  const vUses = o.withVideo ? uses('v') : new Map<number, string[]>();
+  const aUses = o.withAudio ? uses('a') : new Map<number, string[]>();
+  const segs = placed.map((p) => {
+    const take = (m: Map<number, string[]>, kind: 'v' | 'a'): string | undefined =>
+      hasStream(p.segment, kind) ? m.get(p.input)?.shift() : undefined;
+    return {
+      p,
+      video: o.withVideo ? videoChain(g, p, take(vUses, 'v'), o.canvas) : undefined,
+      audio: o.withAudio ? audioChain(g, p, take(aUses, 'a')) : undefined,
+    };
+  });
+  // Consecutive segments without a transition are concatenated; groups are joined by transitions.
+  const groups: (typeof segs)[] = [];
+  for (const s of segs) {
+    if (groups.length === 0 || s.p.transition) groups.push([s]);
+    else groups[groups.length - 1]!.push(s);
+  }
+  const joined = groups.map((group) => concatGroup(g, group));
+  let acc = joined[0]!;
+  for (let k = 1; k < joined.length; k++)
+    acc = crossfade(g, acc, joined[k]!, groups[k]![0]!.p.transition!, o);
+  return acc;
+}
+
+function concatGroup(g: GraphBuilder, group: { p: Placed; video?: string; audio?: string }[]): Joined {
+  const durationMs = group.reduce((sum, s) => sum + s.p.durationMs, 0);
+  if (group.length === 1) return { video: group[0]!.video, audio: group[0]!.audio, durationMs };
+  const v = group[0]!.video !== undefined;
+  const a = group[0]!.audio !== undefined;
+  const ins = group.flatMap((s) => [s.video, s.audio].filter((l): l is string => l !== undefined));
+  const video = v ? g.label('vc') : undefined;
+  const audio = a ? g.label('ac') : undefined;
+  g.add(
+    ins,
+    `concat=n=${group.length}:v=${v ? 1 : 0}:a=${a ? 1 : 0}`,
+    [video, audio].filter((l): l is string => l !== undefined),
+  );
+  return { video, audio, durationMs };
+}
+
+const XFADE_TYPES: Record<string, string> = {
+  fade: 'fade',
+  crossfade: 'fade',
+  dissolve: 'dissolve',
+  wipe: 'wipeleft',
+  slide: 'slideleft',
+  fadeblack: 'fadeblack',
+};
+
+function crossfade(
+  g: GraphBuilder,
+  a: Joined,
+  b: Joined,
+  t: { type: string; ms: number },
+  o: SegmentOptions,
+): Joined {
+  const T = sec(t.ms);
+  const offsetMs = a.durationMs - t.ms;
+  const durationMs = a.durationMs + b.durationMs - t.ms;
+  let video: string | undefined;
+  if (a.video && b.video) {
+    if (o.xfade) {
+      video = g.label('vx');
+      g.add(
+        [a.video, b.video],
+        `xfade=transition=${XFADE_TYPES[t.type] ?? 'fade'}:duration=${T}:offset=${sec(offsetMs)}`,
+        [video],
+      );
+    } else {
+      // ffmpeg < 4.3: fade the next clip in over a held last frame of the previous one.
+      const faded = g.chain(
+        b.video,
+        `format=yuva420p,fade=t=in:st=0:d=${T}:alpha=1,setpts=PTS+${sec(offsetMs)}/TB`,
+        'vf',
+      );
+      const held = g.chain(a.video, `tpad=stop_mode=clone:stop_duration=${sec(b.durationMs - t.ms)}`, 'vh');
+      video = g.label('vx');
+      g.add([held, faded], `overlay=eof_action=pass,format=yuv420p,trim=duration=${sec(durationMs)}`, [
+        video,
+      ]);
+    }
+  }
+  let audio: string | undefined;
+  if (a.audio && b.audio) {
+    audio = g.label('ax');
+    g.add([a.audio, b.audio], `acrossfade=d=${T}:c1=tri:c2=tri`, [audio]);
+  }
+  return { video, audio, durationMs };
+}

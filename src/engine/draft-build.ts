@@ -1,0 +1,77 @@
+import { type Draft, placeSegments, type Segment, type Track, TrackType } from '../timeline/index.js';
+import type { MediaInfo } from './types.js';
+
+/** Default length of a still image on the timeline, in ms. */
+export const STILL_MS = 3000;
+const DEFAULT_FPS = 30;
+
+const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
+
+/**
+ * A draft with one video track holding the inputs in order (each segment: `src`, `in` = 0, `d`, plus
+ * `hasVideo`/`hasAudio` so the compiler needs no probe). Canvas size and fps come from the first input
+ * with video (even dimensions; 1280×720 at 30 fps when no input has video).
+ */
+export function draftFromMedia(media: { src: string; info: MediaInfo }[]): Draft {
+  const first = media.find((m) => m.info.hasVideo && m.info.width && m.info.height)?.info;
+  const segments: Segment[] = media.map(({ src, info }) => ({
+    d: info.kind === 'image' || info.durationMs <= 0 ? STILL_MS : info.durationMs,
+    m: {
+      name: src.split(/[\\/]/).pop() || src,
+      src,
+      in: 0,
+      hasVideo: info.hasVideo,
+      hasAudio: info.hasAudio,
+      ...(info.kind === 'image' ? { still: true } : {}),
+    },
+  }));
+  const draft: Draft = {
+    t: [{ tt: TrackType.video, sg: segments }],
+    m: {
+      width: even(first?.width ?? 1280),
+      height: even(first?.height ?? 720),
+      fps: first?.fps && first.fps <= 120 ? first.fps : DEFAULT_FPS,
+      fx: {},
+    },
+  };
+  syncDuration(draft);
+  return draft;
+}
+
+export function videoTrack(draft: Draft): Track | undefined {
+  return draft.t.find((t) => t.tt === TrackType.video);
+}
+
+export function draftFps(draft: Draft): number {
+  return draft.m?.fps && draft.m.fps > 0 ? draft.m.fps : DEFAULT_FPS;
+}
+
+/** Where the video track ends, in ms. */
+export function videoEndMs(draft: Draft): number {
+  const track = videoTrack(draft);
+  const placed = track ? placeSegments(track) : [];
+  return placed.length ? placed[placed.length - 1]!.end : 0;
+}
+
+/**
+ * Keeps `draft.d` equal to the end of the video track, drops text that now starts after the end and
+ * shortens text and music that run past it (music tracks follow the video length).
+ */
+export function syncDuration(draft: Draft): void {
+  const end = round(videoEndMs(draft));
+  draft.d = end;
+  for (const track of draft.t) {
+    if (track.tt === TrackType.video) continue;
+    track.sg = track.sg.filter((s) => (s.m?.at ?? 0) < end);
+    for (const s of track.sg) {
+      const at = s.m?.at ?? 0;
+      if (track.tt === TrackType.audio && s.m?.loop) s.d = round(end - at);
+      else s.d = round(Math.min(s.d, end - at));
+    }
+  }
+}
+
+/** Milliseconds rounded to the microsecond, so frame-snapped values stay readable. */
+export function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

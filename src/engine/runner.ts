@@ -1,0 +1,177 @@
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Draft } from '../timeline/index.js';
+import { measureLoudness } from './analysis/loudness.js';
+import { type CompiledDraft, type CompileOptions, compileDraft } from './compile/compile.js';
+import { videoTrack } from './draft-build.js';
+import { findFfmpeg, getCapabilities } from './ffmpeg.js';
+import { probeMedia } from './probe.js';
+import { runProcess } from './process.js';
+import type { Capabilities, RenderOptions, RenderProgress, RenderResult } from './types.js';
+
+const BASE_ARGS = ['-nostdin', '-hide_banner', '-y'];
+
+/** Segments from elsewhere (the server, a saved draft) may lack `hasVideo`/`hasAudio`: probe those sources. */
+async function withStreamInfo(
+  draft: Draft,
+  resolve: (src: string) => string,
+  signal?: AbortSignal,
+): Promise<Draft> {
+  const track = videoTrack(draft);
+  const missing = (track?.sg ?? []).filter(
+    (s) => s.m?.src && (s.m.hasVideo === undefined || s.m.hasAudio === undefined),
+  );
+  if (missing.length === 0) return draft;
+  const next = structuredClone(draft);
+  const infos = new Map<string, Promise<Awaited<ReturnType<typeof probeMedia>>>>();
+  for (const s of videoTrack(next)?.sg ?? []) {
+    const src = s.m?.src;
+    if (!src || (s.m?.hasVideo !== undefined && s.m?.hasAudio !== undefined)) continue;
+    let info = infos.get(src);
+    if (!info) {
+      info = probeMedia(resolve(src), { signal });
+      infos.set(src, info);
+    }
+    const { hasVideo, hasAudio, kind } = await info;
+    s.m = { ...s.m, hasVideo, hasAudio, ...(kind === 'image' ? { still: true } : {}) };
+  }
+  return next;
+}
+
+/** Writes the graph's files and its script; returns the `-filter_complex_script` argv. */
+async function prepare(compiled: CompiledDraft, workDir: string, name: string): Promise<string[]> {
+  for (const f of compiled.files) await writeFile(f.path, f.content, 'utf8');
+  const script = path.join(workDir, `${name}.filtergraph`);
+  await writeFile(script, compiled.graph, 'utf8');
+  return ['-filter_complex_script', script];
+}
+
+/** The static npm build's fontconfig chokes on Debian's /etc/fonts: give it a minimal config. */
+async function ffmpegEnv(ffmpegPath: string, workDir: string): Promise<NodeJS.ProcessEnv | undefined> {
+  if (!ffmpegPath.includes(`${path.sep}@ffmpeg-installer${path.sep}`)) return undefined;
+  const conf = path.join(workDir, 'fonts.conf');
+  await writeFile(
+    conf,
+    '<?xml version="1.0"?>\n<fontconfig><dir>/usr/share/fonts</dir></fontconfig>\n',
+    'utf8',
+  );
+  return { ...process.env, FONTCONFIG_FILE: conf };
+}
+
+function parseProgress(onProgress: ((p: RenderProgress) => void) | undefined, totalMs: number) {
+  let outTimeMs = 0;
+  let speed: number | undefined;
+  return (line: string): void => {
+    const [key, value = ''] = line.split('=');
+    if (key === 'out_time_us' || key === 'out_time_ms') {
+      const us = Number(value);
+      if (Number.isFinite(us) && us >= 0) outTimeMs = us / 1000;
+    } else if (key === 'speed') {
+      const s = Number.parseFloat(value);
+      speed = Number.isFinite(s) ? s : undefined;
+    } else if (key === 'progress' && onProgress) {
+      const done = value === 'end';
+      const fraction = done ? 1 : totalMs > 0 ? Math.min(0.999, outTimeMs / totalMs) : 0;
+      onProgress({ fraction, outTimeMs: done ? totalMs : Math.min(outTimeMs, totalMs), totalMs, speed });
+    }
+  };
+}
+
+/** `.<name>.nemo-tmp-<pid>.<ext>` next to the output, renamed over it only on success. */
+export function tempOutputPath(outPath: string, format: string): string {
+  const ext = path.extname(outPath) || `.${format}`;
+  const name = path.basename(outPath, path.extname(outPath));
+  return path.join(path.dirname(outPath), `.${name}.nemo-tmp-${process.pid}${ext}`);
+}
+
+async function analysisPasses(
+  draft: Draft,
+  base: CompileOptions,
+  caps: Capabilities,
+  env: NodeJS.ProcessEnv | undefined,
+  signal?: AbortSignal,
+): Promise<CompileOptions> {
+  const opts = { ...base };
+  const first = compileDraft(draft, opts);
+  if (first.needsStabilizePass) {
+    opts.transformsFile = path.join(base.workDir, 'stabilize.trf');
+    const pass = compileDraft(draft, { ...opts, mode: 'stabilize' });
+    const script = await prepare(pass, base.workDir, 'stabilize');
+    await runProcess(caps.ffmpegPath, [...BASE_ARGS, ...pass.inputs, ...script, ...pass.outputArgs, '-'], {
+      purpose: 'analysis',
+      signal,
+      env,
+    });
+  }
+  if (first.needsLoudnessPass) {
+    const pass = compileDraft(draft, { ...opts, mode: 'audio' });
+    const fx = draft.m?.fx as { loudnorm: { i: number; tp: number; lra: number } };
+    opts.loudness = await measureLoudness(
+      caps.ffmpegPath,
+      { inputs: pass.inputs, graph: pass.graph, audioLabel: pass.audioLabel!, target: fx.loudnorm },
+      signal,
+    );
+  }
+  return opts;
+}
+
+/**
+ * Renders the draft: cheap analysis passes when needed (vidstab detect, loudnorm measurement), then ONE
+ * filtergraph and ONE encode pass into a temp file next to `outPath`, renamed over it on success. On
+ * failure or abort ffmpeg is killed and the temp file removed. Never checks whether `outPath` exists
+ * (the CLI decides about --force).
+ */
+export async function renderDraft(
+  draft: Draft,
+  outPath: string,
+  opts: RenderOptions = {},
+): Promise<RenderResult> {
+  const { ffmpeg } = await findFfmpeg();
+  const caps = await getCapabilities(ffmpeg);
+  const resolve = opts.resolveSrc ?? ((src: string) => src);
+  const ready = await withStreamInfo(draft, resolve, opts.signal);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'nemo-render-'));
+  const target = path.resolve(outPath);
+  let tmp: string | undefined;
+  try {
+    const env = await ffmpegEnv(ffmpeg, workDir);
+    const base: CompileOptions = {
+      caps,
+      workDir,
+      resolveSrc: resolve,
+      format: opts.format,
+      quality: opts.quality,
+    };
+    const compiled = compileDraft(ready, await analysisPasses(ready, base, caps, env, opts.signal));
+    const script = await prepare(compiled, workDir, 'render');
+    tmp = tempOutputPath(target, compiled.format);
+    await runProcess(
+      ffmpeg,
+      [
+        ...BASE_ARGS,
+        '-progress',
+        'pipe:1',
+        '-nostats',
+        ...compiled.inputs,
+        ...script,
+        ...compiled.outputArgs,
+        tmp,
+      ],
+      {
+        purpose: 'encode',
+        signal: opts.signal,
+        env,
+        keepStdout: false,
+        onStdoutLine: parseProgress(opts.onProgress, compiled.durationMs),
+      },
+    );
+    await rename(tmp, target);
+    tmp = undefined;
+    const { size } = await stat(target);
+    return { path: target, durationMs: compiled.durationMs, encodePasses: 1, bytes: size };
+  } finally {
+    if (tmp) await rm(tmp, { force: true });
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
