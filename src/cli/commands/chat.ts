@@ -65,12 +65,10 @@ class ChatSession {
       case 'upload': {
         await checkInputs(intent.paths);
         await uploadItems(ctx, out, client, this.session.sessionId, intent.paths);
-        this.session = await ctx
-          .store()
-          .saveSession({
-            sessionId: this.session.sessionId,
-            files: [...(this.session.files ?? []), ...intent.paths],
-          });
+        this.session = await ctx.store().saveSession({
+          sessionId: this.session.sessionId,
+          files: [...(this.session.files ?? []), ...intent.paths],
+        });
         return;
       }
       case 'chat': {

@@ -1,0 +1,114 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { withLock } from '../../src/config/lock.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'nemo.js');
+
+/**
+ * Builds dist/ once per vitest run (workers share the run's parent pid), so the tests spawn the
+ * BUILT CLI. Type errors elsewhere do not block: tsc still emits.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const marker = join(tmpdir(), `nemo-e2e-built-${process.ppid}`);
+  await withLock(marker, () => {
+    if (existsSync(marker)) return;
+    spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+      throw new Error('npm run build did not produce dist/cli/main.js');
+    writeFileSync(marker, String(Date.now()));
+  });
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Env for one test: a fresh config dir, CI=1, no colours, no inherited NEMO_* settings. */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('NEMO_') && k !== 'FORCE_COLOR') env[k] = v;
+  return {
+    ...env,
+    CI: '1',
+    NO_COLOR: '1',
+    NEMO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'nemo-e2e-cfg-')),
+    ...extra,
+  };
+}
+
+/** Spawns `node bin/nemo.js …` (no TTY) and collects its output. */
+export function nemo(
+  args: string[],
+  opts: { env: Record<string, string>; input?: string; cwd?: string },
+): Promise<RunResult> & { child: ChildProcess } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: opts.env,
+    cwd: opts.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  child.stdin?.end(opts.input ?? '');
+  const done = new Promise<RunResult>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return Object.assign(done, { child });
+}
+
+/** NDJSON stdout → events (every line must parse). */
+export function events(stdout: string): { type: string; [k: string]: unknown }[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
+}
+
+/** A 320×180 clip with a tone, `seconds` long, made with ffmpeg lavfi. */
+export function makeClip(dir: string, name = 'clip.mp4', seconds = 2): string {
+  const out = join(dir, name);
+  execFileSync('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=320x180:rate=25:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    out,
+  ]);
+  return out;
+}
+
+export function tempDir(prefix = 'nemo-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
