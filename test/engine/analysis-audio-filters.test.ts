@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { denoiseFilter, duckingGraph, rmsOverWindows } from '../../src/engine/analysis/audio-filters.js';
 import { runFfmpeg } from '../../src/engine/analysis/run-ffmpeg.js';
 import type { Interval } from '../../src/engine/analysis/silence.js';
+import { ffmpeg, probeStreams, tempDir, toneExpression } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
 /** The 2018 ffmpeg 4.1 of the npm fallback (installed by `npm ci` as an optional dependency). */
@@ -14,17 +12,8 @@ const FFMPEG_41 = resolve('node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
 const MUSIC_BAND = 'highpass=f=1200,highpass=f=1200,highpass=f=1200,highpass=f=1200';
 const iv = (startMs: number, endMs: number): Interval => ({ startMs, endMs });
 
-function durationS(path: string): number {
-  const out = execFileSync('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'format=duration',
-    '-of',
-    'csv=p=0',
-    path,
-  ]);
-  return Number(out.toString().trim());
+async function durationS(path: string): Promise<number> {
+  return Number((await probeStreams(path)).format.duration);
 }
 
 describe('duckingGraph', () => {
@@ -63,31 +52,35 @@ describe('denoiseFilter', () => {
 
 describe('audio filters on generated media', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let voice: string;
   let noisy: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nemo-audiofx-'));
+    ({ dir, cleanup } = await tempDir('nemo-audiofx-'));
     voice = join(dir, 'voice.wav');
     noisy = join(dir, 'noisy.wav');
     // "Voice": a 300 Hz tone on 0–2 s and 4–6 s, silent 2–4 s (6 s, mono 48 kHz).
-    await runFfmpeg(FFMPEG, [
-      '-y',
-      ...['-f', 'lavfi', '-i', "aevalsrc='0.5*sin(2*PI*300*t)*(lt(t,2)+gte(t,4))':s=48000:d=6", voice],
-    ]);
+    const gate = toneExpression(
+      [
+        [0, 2],
+        [4, 6],
+      ],
+      300,
+      0.5,
+    );
+    await ffmpeg(['-f', 'lavfi', '-i', `aevalsrc='${gate}':s=48000:d=6`, voice]);
     // A 440 Hz tone under white noise (3 s).
-    await runFfmpeg(FFMPEG, [
-      '-y',
+    await ffmpeg([
       ...['-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=3', '-f', 'lavfi', '-i', 'anoisesrc=r=48000:a=0.02:d=3'],
       ...['-filter_complex', '[0:a][1:a]amix=inputs=2[a]', '-map', '[a]', noisy],
     ]);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanup());
 
   it('rmsOverWindows measures known levels per window', async () => {
     const tone = join(dir, 'tone.wav');
     // Amplitude 0.125 (sine's default) → RMS 0.125/√2 → −21.07 dBFS; then 1 s of silence.
-    await runFfmpeg(FFMPEG, [
-      '-y',
+    await ffmpeg([
       ...['-f', 'lavfi', '-i', 'sine=f=1000:r=48000:d=1', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono'],
       ...['-filter_complex', '[1:a]atrim=0:1[s];[0:a][s]concat=n=2:v=0:a=1[a]', '-map', '[a]', tone],
     ]);
@@ -99,7 +92,7 @@ describe('audio filters on generated media', () => {
     expect(await rmsOverWindows(FFMPEG, tone, [])).toEqual([]);
   });
 
-  for (const [name, ffmpeg, hasNormalize] of [
+  for (const [name, bin, hasNormalize] of [
     ['ffmpeg 5.1, amix normalize=0', FFMPEG, true],
     ['npm ffmpeg 4.1, amix + volume=2', FFMPEG_41, false],
   ] as const) {
@@ -113,12 +106,12 @@ describe('audio filters on generated media', () => {
         musicVolume: 0.35,
         hasNormalize,
       });
-      await runFfmpeg(ffmpeg, [
+      await runFfmpeg(bin, [
         '-y',
         ...['-i', voice, '-f', 'lavfi', '-i', 'sine=f=2000:r=44100'],
         ...['-filter_complex', graph, '-map', '[mix]', out],
       ]);
-      expect(Math.abs(durationS(out) - 6)).toBeLessThan(0.1);
+      expect(Math.abs((await durationS(out)) - 6)).toBeLessThan(0.1);
       const windows = [iv(600, 1800), iv(2700, 3800), iv(4600, 5800)];
       const [during1, gap, during2] = await rmsOverWindows(FFMPEG, out, windows, '0:a', {
         filter: MUSIC_BAND,
@@ -139,8 +132,8 @@ describe('audio filters on generated media', () => {
   it('denoises: afftdn lowers the noise between the harmonics, the fallback lowers the noise above 12 kHz', async () => {
     const fft = join(dir, 'afftdn.wav');
     const band = join(dir, 'band.wav');
-    await runFfmpeg(FFMPEG, ['-y', '-i', noisy, '-af', denoiseFilter(new Set(['afftdn'])), fft]);
-    await runFfmpeg(FFMPEG, ['-y', '-i', noisy, '-af', denoiseFilter(new Set()), band]);
+    await ffmpeg(['-i', noisy, '-af', denoiseFilter(new Set(['afftdn'])), fft]);
+    await ffmpeg(['-i', noisy, '-af', denoiseFilter(new Set()), band]);
     const noiseBand = 'highpass=f=2000,highpass=f=2000';
     const window = [iv(1000, 2800)];
     const [before] = await rmsOverWindows(FFMPEG, noisy, window, '0:a', { filter: noiseBand });

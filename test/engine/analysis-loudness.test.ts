@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,17 +7,14 @@ import {
   measureLoudness,
   parseLoudnormJson,
 } from '../../src/engine/analysis/loudness.js';
-import { runFfmpeg } from '../../src/engine/analysis/run-ffmpeg.js';
+import { ffmpeg, makeClip, probeStreams, tempDir } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
 const TARGET = { i: -14, tp: -1.5, lra: 11 };
 
-function sampleRate(path: string): number {
-  const out = execFileSync('ffprobe', [
-    ...['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate'],
-    ...['-of', 'default=nw=1:nk=1', path],
-  ]);
-  return Number(out.toString().trim());
+async function sampleRate(path: string): Promise<number> {
+  const { streams } = await probeStreams(path);
+  return Number(streams.find((s) => s.codec_type === 'audio')?.sample_rate);
 }
 
 describe('loudnormFilter', () => {
@@ -69,23 +63,19 @@ describe('parseLoudnormJson', () => {
 
 describe('two-pass loudnorm on generated media', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let quiet: string;
   let clip: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nemo-loudness-'));
+    ({ dir, cleanup } = await tempDir('nemo-loudness-'));
     quiet = join(dir, 'quiet.wav');
-    clip = join(dir, 'clip.mp4');
     // A quiet warbling tone around −30 LUFS, 44.1 kHz stereo, 6 s.
     const tone =
       "aevalsrc='0.04*sin(2*PI*(500+200*sin(2*PI*0.5*t))*t)*(0.6+0.4*sin(2*PI*0.7*t))':s=44100:c=stereo:d=6";
-    await runFfmpeg(FFMPEG, ['-y', '-f', 'lavfi', '-i', tone, quiet]);
-    await runFfmpeg(FFMPEG, [
-      '-y',
-      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=6', '-i', quiet],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '128k', '-shortest', clip],
-    ]);
+    await ffmpeg(['-f', 'lavfi', '-i', tone, quiet]);
+    clip = await makeClip(join(dir, 'clip.mp4'), { durationS: 4, amplitude: 0.1 });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanup());
 
   it('measures, normalizes to −14 LUFS ±1 LU at 48 kHz, and re-measures with ebur128', async () => {
     const before = await measureIntegratedLufs(FFMPEG, quiet);
@@ -100,16 +90,16 @@ describe('two-pass loudnorm on generated media', () => {
     expect(m.inputTp).toBeLessThan(0);
 
     const out = join(dir, 'normalized.m4a');
-    await runFfmpeg(FFMPEG, ['-y', '-i', quiet, '-af', loudnormFilter(TARGET, m), out]);
+    await ffmpeg(['-i', quiet, '-af', loudnormFilter(TARGET, m), out]);
     const after = await measureIntegratedLufs(FFMPEG, out);
     expect(Math.abs(after - TARGET.i)).toBeLessThanOrEqual(1);
-    expect(sampleRate(out)).toBe(48000);
+    expect(await sampleRate(out)).toBe(48000);
   });
 
   it('single-pass dynamic loudnorm also lands at 48 kHz (not 192 kHz)', async () => {
     const out = join(dir, 'dynamic.wav');
-    await runFfmpeg(FFMPEG, ['-y', '-i', quiet, '-af', loudnormFilter(TARGET), out]);
-    expect(sampleRate(out)).toBe(48000);
+    await ffmpeg(['-i', quiet, '-af', loudnormFilter(TARGET), out]);
+    expect(await sampleRate(out)).toBe(48000);
     expect(Math.abs((await measureIntegratedLufs(FFMPEG, out)) - TARGET.i)).toBeLessThanOrEqual(1.5);
   });
 
@@ -132,7 +122,7 @@ describe('two-pass loudnorm on generated media', () => {
 
   it('reports silence as -Infinity rather than a number', async () => {
     const silent = join(dir, 'silent.wav');
-    await runFfmpeg(FFMPEG, ['-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-t', '2', silent]);
+    await ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-t', '2', silent]);
     const m = await measureLoudness(FFMPEG, {
       inputs: ['-i', silent],
       graph: '',

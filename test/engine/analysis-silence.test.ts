@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../../src/engine/analysis/run-ffmpeg.js';
 import {
   detectSilences,
   type Interval,
@@ -11,6 +8,7 @@ import {
   parseSilencedetect,
 } from '../../src/engine/analysis/silence.js';
 import { EngineAbortedError, FfmpegFailedError } from '../../src/engine/errors.js';
+import { ffmpeg, makeClip, tempDir, toneExpression } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
 const iv = (startMs: number, endMs: number): Interval => ({ startMs, endMs });
@@ -132,27 +130,25 @@ describe('parseSilencedetect', () => {
 
 describe('detectSilences on generated media', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let clip: string;
   let tail: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nemo-silence-'));
-    clip = join(dir, 'layout.mp4');
-    tail = join(dir, 'tail.wav');
-    // Tone 0–2 s, silence 2–3.5 s, tone 3.5–5 s, silence 5–7 s, tone 7–8 s; with a small video track.
-    const tone = "aevalsrc='0.4*sin(2*PI*440*t)*(lt(t,2)+gte(t,3.5)*lt(t,5)+gte(t,7))':s=48000:d=8";
-    await runFfmpeg(FFMPEG, [
-      '-y',
-      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30:d=8'],
-      ...['-f', 'lavfi', '-i', tone],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', clip],
-    ]);
+    ({ dir, cleanup } = await tempDir('nemo-silence-'));
+    // Tone 0–2 s, silence 2–3.5 s, tone 3.5–5 s, silence 5–7 s, tone 7–8 s (0.5 ≈ −6 dBFS); 320×180 video.
+    clip = await makeClip(join(dir, 'layout.mp4'), {
+      durationS: 8,
+      audio: [
+        [0, 2],
+        [3.5, 5],
+        [7, 8],
+      ],
+    });
     // Silence 0–1 s, tone 1–2 s, silence to the end at 3 s.
-    await runFfmpeg(FFMPEG, [
-      '-y',
-      ...['-f', 'lavfi', '-i', "aevalsrc='0.4*sin(2*PI*300*t)*gte(t,1)*lt(t,2)':s=48000:d=3", tail],
-    ]);
+    tail = join(dir, 'tail.wav');
+    await ffmpeg(['-f', 'lavfi', '-i', `aevalsrc='${toneExpression([[1, 2]], 300, 0.4)}':s=48000:d=3`, tail]);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => cleanup());
 
   it('finds the known silences within ±50 ms and keeps the known parts within ±1 frame', async () => {
     const silences = await detectSilences(FFMPEG, clip, {});
@@ -172,7 +168,7 @@ describe('detectSilences on generated media', () => {
   });
 
   it('honours the threshold and the minimum silence length', async () => {
-    // −3 dB: even the tone (0.4 ≈ −8 dBFS) counts as silent → one silence over everything.
+    // −3 dB: even the tone (0.5 ≈ −6 dBFS) counts as silent → one silence over everything.
     const all = await detectSilences(FFMPEG, clip, { thresholdDb: -3 });
     expect(all).toHaveLength(1);
     expect(all[0]?.startMs).toBeLessThanOrEqual(50);

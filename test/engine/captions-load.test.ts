@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../../src/engine/analysis/run-ffmpeg.js';
 import {
   CaptionsError,
   findWhisperBinary,
@@ -12,10 +10,12 @@ import {
   POCKETSPHINX_MODEL_DIR,
 } from '../../src/engine/captions/index.js';
 import { cuesFromAsrMetadata } from '../../src/engine/captions/pocketsphinx.js';
+import { ffmpeg, probeStreams, tempDir } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let clip: string;
 const savedEnv = { PATH: process.env.PATH, WHISPER_CPP_BIN: process.env.WHISPER_CPP_BIN };
 
@@ -26,25 +26,16 @@ function restoreEnv(): void {
   }
 }
 
-function durationMs(path: string): number {
-  const out = execFileSync('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'format=duration',
-    '-of',
-    'csv=p=0',
-    path,
-  ]);
-  return Number(out.toString().trim()) * 1000;
+async function durationMs(path: string): Promise<number> {
+  return Number((await probeStreams(path)).format.duration) * 1000;
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'nemo-captions-'));
+  ({ dir, cleanup } = await tempDir('nemo-captions-'));
   clip = join(dir, 'tone.wav');
-  await runFfmpeg(FFMPEG, ['-y', '-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=2', clip]);
+  await ffmpeg(['-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=2', clip]);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => cleanup());
 afterEach(restoreEnv);
 
 describe('loadCaptions from a file', () => {
@@ -206,8 +197,7 @@ describe('loadCaptions with pocketsphinx (Debian: ffmpeg asr filter + pocketsphi
     const speech = join(dir, 'speech.wav');
     // 1 s silence, sentence A, 2 s silence, sentence B, 1 s silence.
     const pause = (s: number, l: string): string => `anullsrc=r=22050:cl=mono,atrim=0:${s}[${l}]`;
-    await runFfmpeg(FFMPEG, [
-      '-y',
+    await ffmpeg([
       ...['-i', a, '-i', b],
       ...[
         '-filter_complex',
@@ -215,9 +205,9 @@ describe('loadCaptions with pocketsphinx (Debian: ffmpeg asr filter + pocketsphi
       ],
       ...['-map', '[s]', speech],
     ]);
-    const aEnd = 1000 + durationMs(a);
+    const aEnd = 1000 + (await durationMs(a));
     const bStart = aEnd + 2000;
-    const total = durationMs(speech);
+    const total = await durationMs(speech);
 
     // filters omitted: loadCaptions probes this ffmpeg for the asr filter.
     const { cues, source } = await loadCaptions({ mediaPath: speech, ffmpegPath: FFMPEG });
