@@ -155,7 +155,7 @@ async function turn(
   session.edits++;
   if (drop) {
     ctx.log(`fault sse-drop: dropped the stream of session ${session.id} after the tool call`);
-    sse.destroy();
+    await sse.destroy();
     return;
   }
   if (streamError) {

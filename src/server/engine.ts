@@ -1,3 +1,11 @@
+import {
+  applyOps,
+  draftFromMedia,
+  planInstruction,
+  probeMedia,
+  renderDraft,
+  SUPPORTED_OPERATIONS,
+} from '../engine/index.js';
 import type {
   ApplyContext,
   ApplyResult,
@@ -19,9 +27,11 @@ export interface Engine {
   renderDraft(draft: Draft, outPath: string, opts: RenderOptions): Promise<RenderResult>;
 }
 
-// TEMPORARY until src/engine/index.ts lands: a computed specifier keeps tsc from resolving it.
-const ENGINE_MODULE = '../engine/index.js';
-
-export async function loadEngine(): Promise<Engine> {
-  return (await import(ENGINE_MODULE)) as Engine;
-}
+export const engine: Engine = {
+  planInstruction,
+  SUPPORTED_OPERATIONS,
+  probeMedia,
+  draftFromMedia,
+  applyOps,
+  renderDraft,
+};

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerContext } from './context.js';
-import { loadEngine } from './engine.js';
+import { engine } from './engine.js';
 import { FaultController } from './faults.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { RenderManager } from './renders.js';
@@ -34,7 +34,6 @@ const HOST_HEADER = /^[A-Za-z0-9.:[\]-]{1,255}$/;
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
-  const engine = await loadEngine();
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'nemo-serve-')));
   await mkdir(dataDir, { recursive: true });

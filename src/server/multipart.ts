@@ -161,5 +161,6 @@ function dispositionParam(value: string, key: string): string | undefined {
   }
   const m = new RegExp(`;\\s*${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;]*))`).exec(value);
   if (!m) return undefined;
-  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!.trim();
+  // Only \" and \\ are escapes: browsers send other backslashes literally (old ones sent Windows paths).
+  return m[1] !== undefined ? m[1].replace(/\\(["\\])/g, '$1') : m[2]!.trim();
 }

@@ -104,8 +104,8 @@ export class RenderManager {
     this.jobs.set(id, job);
     ctx.store.stats.renders.push(id);
     this.queue.push(job);
+    sendJson(res, 200, { success: true, data: { id, status: 'pending', progress: 0 } });
     this.pump();
-    sendJson(res, 200, { success: true, data: { id, status: job.status, progress: 0 } });
   }
 
   private job(token: TokenRecord, id: string): RenderJob {

@@ -112,9 +112,10 @@ export class SseWriter {
     if (!this.closed) this.res.end();
   }
 
-  /** Drops the connection without a clean end (the `sse-drop` fault). */
-  destroy(): void {
+  /** Drops the connection without a clean end (the `sse-drop` fault), after what was written is sent. */
+  async destroy(): Promise<void> {
     this.stopHeartbeats();
+    if (!this.closed) await new Promise<void>((resolve) => this.res.write('', () => resolve()));
     this.res.destroy();
   }
 }

@@ -237,3 +237,28 @@ export async function waitRender(base: string, token: string, id: string): Promi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Reads a response body until it ends or breaks; a dropped connection is reported, not thrown. */
+export async function readUntilDropped(
+  url: string,
+  opts: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  received: Buffer;
+  error?: Error;
+}> {
+  const res = await request(url, {
+    method: opts.method ?? 'GET',
+    headers: { ...ATTRIBUTION, ...opts.headers },
+    body: opts.body,
+  });
+  const chunks: Buffer[] = [];
+  let error: Error | undefined;
+  try {
+    for await (const chunk of res.body) chunks.push(Buffer.from(chunk));
+  } catch (err) {
+    error = err as Error;
+  }
+  return { status: res.statusCode, headers: res.headers, received: Buffer.concat(chunks), error };
+}
