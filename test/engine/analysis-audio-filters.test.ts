@@ -90,6 +90,14 @@ describe('audio filters on generated media', () => {
     const [single] = await rmsOverWindows(FFMPEG, tone, [iv(0, 500)], '0:a', { filter: 'volume=0.5' });
     expect(Math.abs((single ?? 0) + 27.09)).toBeLessThan(0.2);
     expect(await rmsOverWindows(FFMPEG, tone, [])).toEqual([]);
+    // More windows than one run measures: 45 windows of 40 ms, tone for the first 25.
+    const many = Array.from({ length: 45 }, (_, k) => iv(k * 40, k * 40 + 40));
+    const levels = await rmsOverWindows(FFMPEG, tone, many);
+    expect(levels).toHaveLength(45);
+    levels.forEach((db, k) => {
+      if (k < 25) expect(Math.abs(db + 21.07)).toBeLessThan(0.3);
+      else expect(db).toBeLessThan(-80);
+    });
   });
 
   for (const [name, bin, hasNormalize] of [

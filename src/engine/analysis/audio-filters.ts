@@ -55,9 +55,12 @@ export interface RmsOptions {
   signal?: AbortSignal;
 }
 
+/** Windows measured per ffmpeg run: volumedetect reports on stderr, of which the runner keeps only the tail. */
+const WINDOWS_PER_RUN = 40;
+
 /**
- * RMS level (dBFS, from `volumedetect`'s mean_volume) of the audio in each window, in one ffmpeg run
- * (`asplit` → `atrim` per window). A window with no samples gives `-Infinity`.
+ * RMS level (dBFS, from `volumedetect`'s mean_volume) of the audio in each window (`asplit` → `atrim` per
+ * window, up to 40 windows per ffmpeg run). A window with no samples gives `-Infinity`.
  * `streamSpec` selects the audio stream (default `0:a:0`).
  */
 export async function rmsOverWindows(
@@ -67,24 +70,35 @@ export async function rmsOverWindows(
   streamSpec = '0:a:0',
   opts: RmsOptions = {},
 ): Promise<number[]> {
-  if (windows.length === 0) return [];
+  const levels: number[] = [];
+  for (let k = 0; k < windows.length; k += WINDOWS_PER_RUN) {
+    const chunk = windows.slice(k, k + WINDOWS_PER_RUN);
+    levels.push(...(await rmsRun(ffmpegPath, mediaPath, chunk, streamSpec, opts)));
+  }
+  return levels;
+}
+
+async function rmsRun(
+  ffmpegPath: string,
+  mediaPath: string,
+  windows: Interval[],
+  streamSpec: string,
+  opts: RmsOptions,
+): Promise<number[]> {
   const pre = opts.filter ? `${opts.filter},` : '';
   const split = windows.map((_, k) => `[w${k}]`).join('');
   const measured = windows.map(
     (w, k) => `[w${k}]atrim=start=${w.startMs / 1000}:end=${w.endMs / 1000},volumedetect@win${k}[m${k}]`,
   );
   // Branches end in one mixed output so ffmpeg reads every window to its end before stopping.
-  const mix =
-    windows.length > 1
-      ? [`${windows.map((_, k) => `[m${k}]`).join('')}amix=inputs=${windows.length}[rms]`]
-      : [];
-  const outLabel = windows.length > 1 ? '[rms]' : '[m0]';
+  const many = windows.length > 1;
+  const mix = many ? [`${windows.map((_, k) => `[m${k}]`).join('')}amix=inputs=${windows.length}[rms]`] : [];
   const graph = [`[${bare(streamSpec)}]${pre}asplit=${windows.length}${split}`, ...measured, ...mix].join(
     ';',
   );
   const { stderr } = await runFfmpeg(
     ffmpegPath,
-    ['-i', mediaPath, '-filter_complex', graph, '-map', outLabel, '-f', 'null', '-'],
+    ['-i', mediaPath, '-filter_complex', graph, '-map', many ? '[rms]' : '[m0]', '-f', 'null', '-'],
     opts.signal,
   );
   const levels = windows.map(() => Number.NEGATIVE_INFINITY);

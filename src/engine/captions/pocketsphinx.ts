@@ -25,7 +25,7 @@ const MAX_CHARS = 42;
 
 /**
  * Transcribes the first audio stream with ffmpeg's `asr` filter (pocketsphinx) in one audio-only pass:
- * `aresample=16000,silencedetect,apad,asr,ametadata=mode=print`. The filter reports each utterance's text
+ * `aresample=16000,apad,silencedetect,asr,ametadata=mode=print`. The filter reports each utterance's text
  * when the utterance ends; its start is the end of the silence before it, its end the start of the silence
  * after it (else the report time). Long utterances become several cues, timed by their share of characters.
  */
@@ -35,8 +35,9 @@ export async function transcribeWithPocketsphinx(
   signal?: AbortSignal,
 ): Promise<Cue[]> {
   const asr = `asr=hmm=${MODEL.hmm}:dict=${MODEL.dict}:lm=${MODEL.lm}`;
-  // apad gives the recognizer trailing silence, so the last utterance is closed and reported.
-  const chain = `aresample=16000,silencedetect=n=-35dB:d=0.3,apad=pad_dur=1.5,${asr},ametadata=mode=print:file=-`;
+  // apad gives the recognizer trailing silence, so the last utterance is closed and reported; silencedetect
+  // after it sees that pad too, so speech running to the end of the media still gets a silence_start there.
+  const chain = `aresample=16000,apad=pad_dur=1.5,silencedetect=n=-35dB:d=0.3,${asr},ametadata=mode=print:file=-`;
   const { stdout, stderr } = await runFfmpeg(
     ffmpegPath,
     ['-i', mediaPath, '-map', '0:a:0', '-vn', '-af', chain, '-f', 'null', '-'],
