@@ -154,9 +154,11 @@ export class Output {
             this.event(opts.event, { ...opts.fields(done, total), ...extra });
           }
         } else if (sp) sp.text(`${label} ${bar(f)} ${opts.bytes ? describe(done, total) : ''}`.trimEnd());
-        else
-          for (const m of milestonesCrossed(last, f))
-            this.info(`${label} ${m}%${opts.bytes ? ` (${describe(done, total)})` : ''}`);
+        else {
+          // one line per update: a jump past several milestones prints only the highest
+          const m = milestonesCrossed(last, f).pop();
+          if (m !== undefined) this.info(`${label} ${m}%${opts.bytes ? ` (${describe(done, total)})` : ''}`);
+        }
         last = Math.max(last, f);
       },
       finish: (text) => {

@@ -112,3 +112,25 @@ export function makeClip(dir: string, name = 'clip.mp4', seconds = 2): string {
 export function tempDir(prefix = 'nemo-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** `GET /_nemo/stats` of a running `nemo serve`. */
+export async function serverStats(url: string): Promise<{
+  requests: Record<string, number>;
+  uploadsStored: number;
+  runSse: Record<string, number>;
+  renders: string[];
+}> {
+  const res = await fetch(`${url}/_nemo/stats`);
+  return (await res.json()) as Awaited<ReturnType<typeof serverStats>>;
+}
+
+export const totalRequests = (s: { requests: Record<string, number> }): number =>
+  Object.entries(s.requests)
+    .filter(([p]) => !p.startsWith('/_nemo'))
+    .reduce((n, [, c]) => n + c, 0);
+
+/** Fails when a token shows up in anything the CLI printed. */
+export function expectNoToken(r: RunResult): void {
+  if (/nmv_usr_/.test(r.stdout) || /nmv_usr_/.test(r.stderr))
+    throw new Error(`a token leaked:\n${r.stdout}\n${r.stderr}`);
+}

@@ -44,7 +44,7 @@ describe('TTY rules', () => {
 });
 
 describe('Output', () => {
-  it('prints milestone lines (25/50/75/100 %) when not animating', () => {
+  it('prints milestone lines (25/50/75/100 %) when not animating, one per update', () => {
     const { streams, text } = capture();
     const out = new Output({}, {}, streams);
     const p = out.progress('uploading a.mp4', {
