@@ -8,7 +8,7 @@ import type { ServerContext } from './context.js';
 import { serveFile } from './files.js';
 import { readJsonObject, renderError, sendJson } from './http.js';
 import { mediaResolver } from './resolve.js';
-import type { TokenRecord } from './store.js';
+import { fileKey, type TokenRecord } from './store.js';
 
 type Status = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
 type Format = NonNullable<RenderOptions['format']>;
@@ -121,33 +121,57 @@ export class RenderManager {
     return Math.min(99, Math.floor(100 * Math.min(job.fraction, byTime)));
   }
 
+  /**
+   * When the next poll is worth making (ms): the expected time left, from the engine's progress rate
+   * and the minimum render time, between 50 ms and 2 s. Sent as `X-Poll-After-Ms` while the job runs.
+   */
+  private pollAfterMs(job: RenderJob): number | undefined {
+    if (FINISHED.includes(job.status)) return undefined;
+    if (job.startedAt === undefined) return 250;
+    const elapsed = Date.now() - job.startedAt;
+    const byEngine = job.fraction > 0 ? (elapsed * (1 - job.fraction)) / job.fraction : 500;
+    return Math.round(Math.min(2000, Math.max(50, byEngine, job.minMs - elapsed)));
+  }
+
   /** `GET /api/render/proxy/lambda/<id>` in the configured shape. */
   poll(token: TokenRecord, id: string, res: ServerResponse): void {
     const job = this.job(token, id);
+    const after = this.pollAfterMs(job);
+    const headers: Record<string, string> = after === undefined ? {} : { 'X-Poll-After-Ms': String(after) };
     const done = job.status === 'completed';
     const common = { id: job.id, status: job.status, progress: this.progress(job) };
     if (this.ctx.opts.renderShape === 'v19') {
-      sendJson(res, 200, {
-        ...common,
-        output: done
-          ? { url: job.outputUrl, duration: (job.durationMs ?? 0) / 1000, size: job.bytes }
-          : undefined,
-        createdAt: job.createdAt,
-        completedAt: job.completedAt,
-        error: job.error,
-      });
+      sendJson(
+        res,
+        200,
+        {
+          ...common,
+          output: done
+            ? { url: job.outputUrl, duration: (job.durationMs ?? 0) / 1000, size: job.bytes }
+            : undefined,
+          createdAt: job.createdAt,
+          completedAt: job.completedAt,
+          error: job.error,
+        },
+        headers,
+      );
       return;
     }
-    sendJson(res, 200, {
-      success: true,
-      data: {
-        ...common,
-        outputUrl: done ? job.outputUrl : undefined,
-        createdAt: job.createdAt,
-        completedAt: job.completedAt,
-        error: job.error,
+    sendJson(
+      res,
+      200,
+      {
+        success: true,
+        data: {
+          ...common,
+          outputUrl: done ? job.outputUrl : undefined,
+          createdAt: job.createdAt,
+          completedAt: job.completedAt,
+          error: job.error,
+        },
       },
-    });
+      headers,
+    );
   }
 
   /** `POST /api/render/proxy/lambda/<id>/cancel`: stops the engine job; a finished job keeps its status. */
@@ -219,7 +243,7 @@ export class RenderManager {
       if (left > 0) await sleep(left, undefined, { signal });
       job.bytes = result.bytes;
       job.durationMs = result.durationMs;
-      ctx.store.renderFiles.set(job.urlPath, job.outPath);
+      ctx.store.renderFiles.set(fileKey(job.urlPath), job.outPath);
       job.completedAt = Date.now();
       job.status = 'completed';
       ctx.store.stats.lastRenderCompletedAt = job.completedAt;

@@ -1,5 +1,5 @@
 import type { ServerContext } from './context.js';
-import type { Session } from './store.js';
+import { fileKey, type Session } from './store.js';
 
 /**
  * The engine's `resolveSrc` for this server: a draft `src` that is one of this server's `/media/…` or
@@ -17,7 +17,7 @@ export function mediaResolver(ctx: ServerContext, session?: Session): (src: stri
       // not a URL: maybe an uploaded file's name
     }
     const found = pathname
-      ? (ctx.store.media.get(pathname)?.path ?? ctx.store.renderFiles.get(pathname))
+      ? (ctx.store.media.get(fileKey(pathname))?.path ?? ctx.store.renderFiles.get(fileKey(pathname)))
       : session?.media.find((m) => m.info.filename === src)?.path;
     if (!found)
       throw new Error(`"${src}" is not a file uploaded to this server (nemo serve reads only its own media)`);

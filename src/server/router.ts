@@ -8,7 +8,7 @@ import { envelopeError, HttpError, sendHttpError, sendJson } from './http.js';
 import { newRequestId } from './ids.js';
 import type { RenderManager } from './renders.js';
 import { createSession, getCredits, getState } from './sessions.js';
-import type { TokenRecord } from './store.js';
+import { fileKey, type TokenRecord } from './store.js';
 import { upload } from './uploads.js';
 
 type Handler = (
@@ -132,12 +132,12 @@ async function dispatch(
   if (path.startsWith('/_nemo/')) return admin(ctx, path, req, res);
   const readOnly = method === 'GET' || method === 'HEAD';
   if (readOnly && path.startsWith('/media/')) {
-    const media = ctx.store.media.get(path);
+    const media = ctx.store.media.get(fileKey(path));
     if (!media) throw envelopeError(404, 404, 'File not found');
     return serveFile(req, res, media.path);
   }
   if (readOnly && path.startsWith('/renders/')) {
-    const file = ctx.store.renderFiles.get(path);
+    const file = ctx.store.renderFiles.get(fileKey(path));
     if (!file) throw envelopeError(404, 404, 'File not found');
     return renders.serve(file, req, res);
   }

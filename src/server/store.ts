@@ -63,6 +63,18 @@ export interface ServerStats {
   lastRenderCompletedAt: number | null;
 }
 
+/**
+ * The key of a served file: its URL path, percent-decoded, so `/media/1/ab/my%20clip.mp4` and
+ * `/media/1/ab/my clip.mp4` are the same file. Undecodable paths are used as they are.
+ */
+export function fileKey(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname;
+  }
+}
+
 /** The server's in-memory state. Files live under the data dir; this holds the index. */
 export class Store {
   readonly users = new Map<string, User>();
@@ -70,9 +82,9 @@ export class Store {
   /** X-Client-Id → the latest token issued to it. */
   readonly clients = new Map<string, TokenRecord>();
   readonly sessions = new Map<string, Session>();
-  /** `/media/<sid>/<stored name>` → absolute path. Kept when a session is lost (a CDN outlives state). */
+  /** `fileKey` of `/media/<sid>/<id>/<name>` → the file. Kept when a session is lost (a CDN outlives state). */
   readonly media = new Map<string, StoredMedia>();
-  /** `/renders/<id>.<ext>` → the finished render's path. */
+  /** `fileKey` of `/renders/<id>.<ext>` → the finished render's path. */
   readonly renderFiles = new Map<string, string>();
   readonly stats: ServerStats = {
     requests: {},

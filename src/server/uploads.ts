@@ -8,7 +8,7 @@ import { envelopeError, type HttpError, readJsonObject, sendData } from './http.
 import { newStoredName } from './ids.js';
 import { MultipartError, MultipartParser, multipartBoundary } from './multipart.js';
 import { requireSession } from './sessions.js';
-import type { Session, StoredMedia, TokenRecord, VideoInfo } from './store.js';
+import { fileKey, type Session, type StoredMedia, type TokenRecord, type VideoInfo } from './store.js';
 
 /** Accepted extensions by kind (protocol §4.5, plus `.jpeg`). */
 const KINDS: Record<string, VideoInfo['file_type']> = {
@@ -177,7 +177,7 @@ async function importUrls(ctx: ServerContext, req: IncomingMessage, dir: string,
     } catch {
       throw envelopeError(400, 4001, `Not a URL: ${JSON.stringify(url)}`);
     }
-    const source = ctx.store.media.get(path)?.path ?? ctx.store.renderFiles.get(path);
+    const source = ctx.store.media.get(fileKey(path))?.path ?? ctx.store.renderFiles.get(fileKey(path));
     if (!source) {
       throw envelopeError(
         400,
@@ -185,7 +185,7 @@ async function importUrls(ctx: ServerContext, req: IncomingMessage, dir: string,
         `nemo serve has no network access: it can import only its own /media and /renders URLs, not ${url}. Upload the file instead.`,
       );
     }
-    const { name, ext } = acceptedExtension(decodeURIComponent(path.split('/').pop() ?? ''));
+    const { name, ext } = acceptedExtension(fileKey(path).split('/').pop() ?? '');
     const incoming: Incoming = { name, ext, path: join(dir, `.${newStoredName(ext)}.part`), hash: '' };
     received.push(incoming);
     await copyFile(source, incoming.path);
@@ -216,7 +216,8 @@ async function storeAll(
     const path = join(ctx.dataDir, 'uploads', session.id, storedName);
     await rename(f.path, path);
     f.path = path; // cleaned up with the rest if a later rename fails
-    const urlPath = `/media/${session.id}/${storedName}`;
+    // Like the vendor's CDN (`…/videos/xxx/video.mp4`): a random folder, then the display name.
+    const urlPath = `/media/${session.id}/${storedName.split('.')[0]}/${encodeURIComponent(f.name)}`;
     const info: VideoInfo = {
       filename: f.name,
       file_type: KINDS[f.ext]!,
@@ -233,7 +234,7 @@ async function storeAll(
   const draft = session.edited ? session.draft : draftOfUploads(ctx, media);
   session.media = media;
   session.draft = draft;
-  for (const m of stored) ctx.store.media.set(new URL(m.info.cdn_url).pathname, m);
+  for (const m of stored) ctx.store.media.set(fileKey(new URL(m.info.cdn_url).pathname), m);
   ctx.store.stats.uploadsStored += stored.length;
   return stored;
 }

@@ -205,9 +205,14 @@ describe('each fault, in raw HTTP', () => {
     const id = await submitRender(token, sid, draft);
     const seen = new Set<number>();
     for (;;) {
-      const d = (await call(base, 'GET', `/api/render/proxy/lambda/${id}`, { token })).json.data;
+      const r = await call(base, 'GET', `/api/render/proxy/lambda/${id}`, { token });
+      const d = r.json.data;
       seen.add(d.progress);
-      if (d.status === 'completed') break;
+      if (d.status === 'completed') {
+        expect(r.headers['x-poll-after-ms']).toBeUndefined();
+        break;
+      }
+      expect(Number(r.headers['x-poll-after-ms'])).toBeGreaterThanOrEqual(50);
       await new Promise((r) => setTimeout(r, 40));
     }
     expect([...seen].some((p) => p > 0 && p < 100)).toBe(true);

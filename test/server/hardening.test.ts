@@ -195,3 +195,27 @@ describe('load and idle sockets', () => {
     expect(idle.destroyed && slowloris.destroyed).toBe(true);
   });
 });
+
+describe('close()', () => {
+  it('stops a running render and removes the temp data dir it made', async () => {
+    const lines: string[] = [];
+    const own = await startServer({ renderMinMs: 600_000, logger: (l) => lines.push(l) });
+    const dataDir = /\(data in (.+)\)$/.exec(lines[0]!)![1]!;
+    const token = await newToken(own.url);
+    const sid = await newSession(own.url, token);
+    await uploadFiles(own.url, token, sid, [{ name: 'clip.mp4', data: clipBytes }]);
+    const draft = (await call(own.url, 'GET', `/api/state/nemo_agent/me/${sid}/latest`, { token })).json.data
+      .state.draft;
+    const id = `render_${randomUUID()}`;
+    await call(own.url, 'POST', '/api/render/proxy/lambda', { token, json: { id, sessionId: sid, draft } });
+    let status = 'pending';
+    while (status === 'pending') {
+      status = (await call(own.url, 'GET', `/api/render/proxy/lambda/${id}`, { token })).json.data.status;
+    }
+    expect(status).toBe('processing');
+    expect((await readdir(dataDir)).length).toBeGreaterThan(0);
+    await own.close();
+    await expect(readdir(dataDir)).rejects.toThrow(/ENOENT/);
+    await expect(call(own.url, 'GET', '/api/credits/balance/simple', { token })).rejects.toThrow();
+  });
+});

@@ -121,7 +121,7 @@ describe('sessions, credits, claim, state', () => {
     });
     expect(file.duration).toBeCloseTo(2, 1);
     expect(file.hash).toMatch(/^[0-9a-f]{32}$/);
-    expect(file.cdn_url).toMatch(new RegExp(`^${base}/media/${sid}/[0-9a-f]+\\.mp4$`));
+    expect(file.cdn_url).toMatch(new RegExp(`^${base}/media/${sid}/[0-9a-f]{24}/clip\\.mp4$`));
     const state = await call(base, 'GET', `/api/state/nemo_agent/me/${sid}/latest`, { token });
     expect(state.json.data.state.video_infos).toEqual([file]);
     expect(state.json.data.state.draft.t[0].sg[0].m.src).toBe(file.cdn_url);
