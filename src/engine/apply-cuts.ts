@@ -92,8 +92,8 @@ export async function applyTrimSilence(
     marginMs: op.marginMs ?? 200,
     minCutMs: op.minCutMs ?? 200,
     minClipMs: op.minClipMs ?? 100,
-    fps: draftFps(draft),
   };
+  const fps = draftFps(draft);
   const cache = new Map<string, Promise<Range[]>>();
   const before = videoEndMs(draft);
   let cuts = 0;
@@ -116,10 +116,13 @@ export async function applyTrimSilence(
         endMs: Math.min(s.endMs, source.endMs) - source.startMs,
       }))
       .filter((s) => s.endMs > s.startMs);
-    const keeps = keepIntervals(local, source.endMs - source.startMs, keepOpts).map((k) => ({
-      startMs: k.startMs + source.startMs,
-      endMs: k.endMs + source.startMs,
-    }));
+    // Nearest-frame snapping: silencedetect's µs jitter must not cost a whole frame at each cut.
+    const keeps = keepIntervals(local, source.endMs - source.startMs, keepOpts)
+      .map((k) => ({
+        startMs: snapToFrame(k.startMs + source.startMs, fps),
+        endMs: snapToFrame(k.endMs + source.startMs, fps),
+      }))
+      .filter((k) => k.endMs > k.startMs);
     const pieces = keepSourceRanges(segment, keeps);
     cuts += countGaps(source, keeps);
     out.push(...pieces);

@@ -33,6 +33,8 @@ export interface ClipOptions {
   fps?: number;
   /** 'testsrc2' (default, moving pattern) or a solid colour such as 'gray' / '0x808080'. */
   picture?: string;
+  /** Extra video filters after the source, e.g. `drawbox=c=white:t=fill:enable='gte(t,2)'`. */
+  videoFilter?: string;
   /** Tone spans (440 Hz, −6 dBFS) with silence between; `'tone'` = tone throughout; `'none'` = no audio stream. */
   audio?: ToneLayout | 'tone' | 'none';
   /** Tone frequency, Hz (default 440). */
@@ -57,7 +59,7 @@ export async function makeClip(file: string, o: ClipOptions): Promise<string> {
     picture === 'testsrc2'
       ? `testsrc2=s=${w}x${h}:r=${fps}:d=${o.durationS}`
       : `color=c=${picture}:s=${w}x${h}:r=${fps}:d=${o.durationS}`;
-  const args = ['-f', 'lavfi', '-i', video];
+  const args = ['-f', 'lavfi', '-i', o.videoFilter ? `${video},${o.videoFilter}` : video];
   const audio = o.audio ?? 'tone';
   if (audio !== 'none') {
     const layout: ToneLayout = audio === 'tone' ? [[0, o.durationS]] : audio;

@@ -17,10 +17,10 @@ function fontOption(): string {
   return existsSync(BOLD_FONT) ? `fontfile=${filterValue(BOLD_FONT)}` : 'font=Sans';
 }
 
-/** Font size that fits the longest line in 90% of the width (DejaVu Bold ≈ 0.62 em per character). */
+/** Font size that fits the longest line in 90% of the width (DejaVu Bold ≈ 0.68 em per character). */
 function fitFontSize(text: string, canvas: Canvas, fraction: number): number {
   const longest = Math.max(1, ...text.split('\n').map((l) => [...l].length));
-  return Math.max(8, Math.floor(Math.min(canvas.height * fraction, (canvas.width * 0.9) / (0.62 * longest))));
+  return Math.max(8, Math.floor(Math.min(canvas.height * fraction, (canvas.width * 0.9) / (0.68 * longest))));
 }
 
 /**
@@ -51,7 +51,7 @@ export function titleFilters(tracks: Track[], canvas: Canvas, workDir: string, f
       const placement =
         style === 'lower-third'
           ? [
-              `fontsize=${fitFontSize(text, canvas, 1 / 22)}`,
+              `fontsize=${fitFontSize(text, canvas, 1 / 16)}`,
               'box=1',
               'boxcolor=black@0.55',
               `boxborderw=${Math.round(canvas.height / 60)}`,
@@ -72,12 +72,7 @@ export function titleFilters(tracks: Track[], canvas: Canvas, workDir: string, f
 }
 
 /** Captions (text segments with style 'caption') → an SRT in workDir burned in with `subtitles=`. */
-export function captionFilter(
-  tracks: Track[],
-  canvas: Canvas,
-  workDir: string,
-  files: GraphFile[],
-): string | undefined {
+export function captionFilter(tracks: Track[], workDir: string, files: GraphFile[]): string | undefined {
   const cues = tracks.flatMap((track) =>
     placeSegments(track).filter(({ segment }) => segment.m?.style === 'caption' && segment.m?.text),
   );
@@ -88,6 +83,6 @@ export function captionFilter(
   files.push({ path: file, content: srt });
   // libass scales styles from a 288-line script height; keep captions ~1/18 of the frame height.
   const style =
-    'FontName=DejaVu Sans,Bold=1,FontSize=16,PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24';
+    'FontName=DejaVu Sans,Bold=1,FontSize=20,PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24';
   return `subtitles=filename=${filterValue(file)}:force_style=${filterValue(style)}`;
 }

@@ -1,0 +1,129 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localEdit } from '../../src/engine/index.js';
+import { frameRgb, makeClip, meanAbsDiff, meanRgb, probeStreams, tempDir } from '../helpers/media.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let grey: string;
+let short: string;
+
+const W = 320;
+const H = 180;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir());
+  grey = await makeClip(path.join(dir, 'grey.mp4'), { durationS: 4, picture: '0x808080' });
+  short = await makeClip(path.join(dir, 'short.mp4'), { durationS: 1 });
+});
+afterAll(() => cleanup());
+
+async function edit(instruction: string, name: string, file = grey, extra: { captionsPath?: string } = {}) {
+  const out = path.join(dir, name);
+  await localEdit({ files: [file], instruction, outPath: out, ...extra });
+  return out;
+}
+
+async function videoStream(file: string) {
+  const { streams, format } = await probeStreams(file);
+  return {
+    video: streams.find((s) => s.codec_type === 'video')!,
+    audio: streams.find((s) => s.codec_type === 'audio'),
+    format,
+  };
+}
+
+describe('picture operations, measured on output frames', () => {
+  it('a title is visible in its box during its window and not after it', async () => {
+    const out = await edit("add title 'Hello World'", 'title.mp4');
+    const box = { x: 60, y: 70, w: 200, h: 40 };
+    const during = meanAbsDiff(await frameRgb(out, 1.5, W, H), await frameRgb(grey, 1.5, W, H), W, box);
+    const after = meanAbsDiff(await frameRgb(out, 3.5, W, H), await frameRgb(grey, 3.5, W, H), W, box);
+    expect(during).toBeGreaterThan(15);
+    expect(after).toBeLessThan(3);
+    // Outside the box the frame is untouched while the title shows.
+    const corner = { x: 0, y: 0, w: 40, h: 30 };
+    expect(
+      meanAbsDiff(await frameRgb(out, 1.5, W, H), await frameRgb(grey, 1.5, W, H), W, corner),
+    ).toBeLessThan(3);
+  });
+
+  it('a lower third sits in the lower part of the frame, with its box', async () => {
+    const out = await edit("lower third 'Jane Doe' at 0s", 'lower.mp4');
+    const bottom = { x: 10, y: 132, w: 90, h: 30 };
+    const top = { x: 10, y: 10, w: 120, h: 30 };
+    const frame = await frameRgb(out, 1.5, W, H);
+    const source = await frameRgb(grey, 1.5, W, H);
+    expect(meanAbsDiff(frame, source, W, bottom)).toBeGreaterThan(15);
+    expect(meanAbsDiff(frame, source, W, top)).toBeLessThan(3);
+  });
+
+  it('captions from an SRT are burned in at their times', async () => {
+    const srt = path.join(dir, 'subs.srt');
+    await writeFile(srt, '1\n00:00:01,000 --> 00:00:02,000\nHello captions\n');
+    const out = await edit('add captions', 'captions.mp4', grey, { captionsPath: srt });
+    const band = { x: 90, y: 140, w: 140, h: 35 };
+    const at = async (t: number) =>
+      meanAbsDiff(await frameRgb(out, t, W, H), await frameRgb(grey, t, W, H), W, band);
+    expect(await at(1.5)).toBeGreaterThan(8);
+    expect(await at(0.5)).toBeLessThan(3);
+    expect(await at(3)).toBeLessThan(3);
+  });
+
+  it('warm grading raises red and lowers blue on a grey card; cool does the opposite; b&w removes colour', async () => {
+    const [r0, , b0] = meanRgb(await frameRgb(grey, 1, 32, 18));
+    const [rw, , bw] = meanRgb(await frameRgb(await edit('make it warm', 'warm.mp4'), 1, 32, 18));
+    expect(rw).toBeGreaterThan(r0 + 4);
+    expect(bw).toBeLessThan(b0 - 4);
+    const [rc, , bc] = meanRgb(await frameRgb(await edit('cool grade', 'cool.mp4'), 1, 32, 18));
+    expect(rc).toBeLessThan(r0 - 4);
+    expect(bc).toBeGreaterThan(b0 + 4);
+  });
+
+  it('black & white removes colour from a coloured pattern', async () => {
+    const [r, g, b] = meanRgb(await frameRgb(await edit('black and white', 'bw.mp4', short), 0.5, 64, 36));
+    expect(Math.max(Math.abs(r - g), Math.abs(g - b), Math.abs(r - b))).toBeLessThan(3);
+  });
+
+  it.each([
+    ['export for TikTok', 1080, 1920],
+    ['export for TikTok with crop', 1080, 1920],
+    ['instagram square', 1080, 1080],
+    ['instagram 4:5', 1080, 1350],
+    ['export for YouTube', 1920, 1080],
+  ])('%s → %d×%d exactly', async (instruction, width, height) => {
+    const out = await edit(instruction, `${instruction.replace(/\W+/g, '-')}.mp4`, short);
+    const { video } = await videoStream(out);
+    expect([video.width, video.height]).toEqual([width, height]);
+    expect(video.pix_fmt).toBe('yuv420p');
+  });
+
+  it('enhance upscales at most 2× (320×180 → 640×360) and stabilize/denoise/vintage run in the same pass', async () => {
+    const out = await edit('stabilize, enhance, denoise the audio, vintage', 'enhance.mp4', short);
+    const { video, audio } = await videoStream(out);
+    expect([video.width, video.height]).toEqual([640, 360]);
+    expect(audio?.sample_rate).toBe('48000');
+  });
+
+  it('outputs webm (VP9/Opus) and gif', async () => {
+    const webm = await videoStream(await edit('export as webm', 'out.webm', short));
+    expect(webm.video.codec_name).toBe('vp9');
+    expect(webm.audio?.codec_name).toBe('opus');
+    const gif = await videoStream(await edit('export as a gif', 'out.gif', short));
+    expect(gif.video.codec_name).toBe('gif');
+    expect(gif.audio).toBeUndefined();
+  });
+
+  it('mp4 output is H.264/AAC 48 kHz with the moov atom first (+faststart)', async () => {
+    const out = await edit('export', 'plain.mp4', short);
+    const { video, audio } = await videoStream(out);
+    expect(video.codec_name).toBe('h264');
+    expect(audio?.codec_name).toBe('aac');
+    expect(audio?.sample_rate).toBe('48000');
+    const { readFile } = await import('node:fs/promises');
+    const head = (await readFile(out)).subarray(0, 64 * 1024).toString('latin1');
+    expect(head.indexOf('moov')).toBeGreaterThan(-1);
+    expect(head.indexOf('moov')).toBeLessThan(head.indexOf('mdat'));
+  });
+});
