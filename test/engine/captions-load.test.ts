@@ -181,6 +181,20 @@ describe('cuesFromAsrMetadata', () => {
     expect(cues[2]?.startMs).toBe(cues[1]?.endMs);
     expect(cues[2]?.endMs).toBe(7000);
   });
+  it('keeps a pause inside one utterance inside its cue, also when the media starts with speech', () => {
+    const printed = [
+      'frame:90   pts:90000   pts_time:2.0',
+      'lavfi.silence_start=2.0',
+      'frame:115  pts:115000  pts_time:2.5',
+      'lavfi.silence_end=2.5',
+      'frame:200  pts:200000  pts_time:4.0',
+      'lavfi.silence_start=4.0',
+      'frame:210  pts:210000  pts_time:4.4',
+      'lavfi.asr.text=one two',
+      '',
+    ].join('\n');
+    expect(cuesFromAsrMetadata(printed)).toEqual([{ startMs: 0, endMs: 4000, text: 'one two' }]);
+  });
 });
 
 describe('loadCaptions with pocketsphinx (Debian: ffmpeg asr filter + pocketsphinx-en-us)', () => {

@@ -26,8 +26,8 @@ const MAX_CHARS = 42;
 /**
  * Transcribes the first audio stream with ffmpeg's `asr` filter (pocketsphinx) in one audio-only pass:
  * `aresample=16000,apad,silencedetect,asr,ametadata=mode=print`. The filter reports each utterance's text
- * when the utterance ends; its start is the end of the silence before it, its end the start of the silence
- * after it (else the report time). Long utterances become several cues, timed by their share of characters.
+ * when the utterance ends; silencedetect's events time it (see `cuesFromAsrMetadata`). Long utterances
+ * become several cues, timed by their share of characters.
  */
 export async function transcribeWithPocketsphinx(
   ffmpegPath: string,
@@ -46,12 +46,18 @@ export async function transcribeWithPocketsphinx(
   return cuesFromAsrMetadata(stdout, loggedDurationMs(stderr));
 }
 
-/** Turns `ametadata=mode=print` output (silencedetect + asr keys) into cues; exported for unit tests. */
+/**
+ * Turns `ametadata=mode=print` output (silencedetect + asr keys) into cues; exported for unit tests.
+ * Speech runs lie between silences (the media may start with one); an utterance spans the runs since the
+ * previous cue: from the first run's start to the last run's end, or to the report time when the speech
+ * has not stopped yet.
+ */
 export function cuesFromAsrMetadata(printed: string, durationMs = Number.POSITIVE_INFINITY): Cue[] {
   const cues: Cue[] = [];
   let frameMs = 0;
-  let speechStartMs = 0;
-  let silenceStartMs = Number.NEGATIVE_INFINITY;
+  let runStartMs: number | undefined = 0;
+  let firstRunStartMs: number | undefined;
+  let lastRunEndMs: number | undefined;
   let previousEndMs = 0;
   for (const line of printed.split('\n')) {
     const frame = /pts_time:(-?[\d.]+)/.exec(line);
@@ -62,12 +68,25 @@ export function cuesFromAsrMetadata(printed: string, durationMs = Number.POSITIV
     const eq = line.indexOf('=');
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    if (key === 'lavfi.silence_end') speechStartMs = Number(value) * 1000;
-    else if (key === 'lavfi.silence_start') silenceStartMs = Number(value) * 1000;
-    else if (key === 'lavfi.asr.text' && value) {
-      const startMs = Math.min(Math.max(previousEndMs, speechStartMs), durationMs);
-      let endMs = Math.min(silenceStartMs > startMs ? silenceStartMs : frameMs, durationMs);
+    if (key === 'lavfi.silence_end') runStartMs = Number(value) * 1000;
+    else if (key === 'lavfi.silence_start') {
+      const silenceMs = Number(value) * 1000;
+      if (runStartMs !== undefined && silenceMs > runStartMs) {
+        firstRunStartMs ??= runStartMs;
+        lastRunEndMs = silenceMs;
+      }
+      runStartMs = undefined;
+    } else if (key === 'lavfi.asr.text' && value) {
+      const speaking = runStartMs !== undefined;
+      if (speaking) firstRunStartMs ??= runStartMs;
+      const startMs = Math.min(Math.max(previousEndMs, firstRunStartMs ?? previousEndMs), durationMs);
+      const lastEnd =
+        !speaking && lastRunEndMs !== undefined && lastRunEndMs > startMs ? lastRunEndMs : frameMs;
+      let endMs = Math.min(lastEnd, durationMs);
       if (endMs <= startMs) endMs = Math.min(startMs + 1000, durationMs);
+      firstRunStartMs = undefined;
+      lastRunEndMs = undefined;
+      if (speaking) runStartMs = frameMs;
       if (endMs <= startMs) continue;
       cues.push(...splitUtterance(value, startMs, endMs));
       previousEndMs = endMs;
