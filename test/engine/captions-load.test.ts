@@ -10,6 +10,7 @@ import {
   POCKETSPHINX_MODEL_DIR,
 } from '../../src/engine/captions/index.js';
 import { cuesFromAsrMetadata } from '../../src/engine/captions/pocketsphinx.js';
+import { EditInputError } from '../../src/engine/errors.js';
 import { ffmpeg, probeStreams, tempDir } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
@@ -78,6 +79,8 @@ describe('loadCaptions with no transcriber', () => {
       filters: new Set(['loudnorm']),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoTranscriberError);
+    // The CLI reports it like any other unusable edit input.
+    expect(err).toBeInstanceOf(EditInputError);
     const message = (err as Error).message;
     expect(message).toContain('--captions');
     expect(message).toContain('--asr-model');
