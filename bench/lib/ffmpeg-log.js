@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /**
  * A bash wrapper to put in FFMPEG_PATH: it logs every ffmpeg invocation (start/end epoch seconds, exit code,
- * argv) to $NEMO_BENCH_FFLOG, keeps a copy of any -filter_complex_script file, and runs the real ffmpeg.
+ * argv; newlines in an argument written as a backslash-n, tabs as spaces) to $NEMO_BENCH_FFLOG, keeps a copy of any -filter_complex_script file, and runs the real ffmpeg.
  * Costs ~1 ms per spawn (bash, no extra forks: $EPOCHREALTIME).
  */
 export function writeFfmpegWrapper(dir) {
@@ -24,7 +24,7 @@ for a in "$@"; do
 done
 ${real} "$@"
 rc=$?
-{ printf 'CALL\\t%s\\t%s\\t%s\\t%s' "$$" "$start" "$EPOCHREALTIME" "$rc"; for a in "$@"; do printf '\\t%s' "$a"; done; printf '\\n'; } >> "$NEMO_BENCH_FFLOG"
+{ printf 'CALL\\t%s\\t%s\\t%s\\t%s' "$$" "$start" "$EPOCHREALTIME" "$rc"; for a in "$@"; do a="\${a//$'\\n'/\\\\n}"; printf '\\t%s' "\${a//$'\\t'/ }"; done; printf '\\n'; } >> "$NEMO_BENCH_FFLOG"
 exit $rc
 `,
   );
@@ -57,7 +57,8 @@ export function readFfmpegLog(logPath) {
     .split('\n')
     .filter((l) => l.startsWith('CALL\t'))
     .map((l) => {
-      const [, pid, start, end, rc, ...args] = l.split('\t');
+      const [, pid, start, end, rc, ...escaped] = l.split('\t');
+      const args = escaped.map((a) => a.replaceAll('\\n', '\n'));
       const graphs = files
         .filter((f) => f.startsWith(`${base}.graph.${pid}.`))
         .sort()

@@ -5,15 +5,19 @@ import { loadDist } from './parts.js';
 
 /**
  * `nemo serve` for the benchmark (startServer from dist/server/index.js) plus the raw HTTP calls the bench
- * makes itself, so that baselines (curl) get the same token and session as nemo.
+ * makes itself, so that baselines (curl) get the same token and session as nemo. `log` collects the server's
+ * logger lines with the time each was written (its access lines `GET /path 200 12ms` are written when a
+ * response closes).
  */
 export async function startBenchServer(opts) {
   const loaded = await loadDist('server/index.js');
   if (loaded.missing) return { missing: loaded.missing };
   if (typeof loaded.mod.startServer !== 'function')
     return { missing: 'dist/server/index.js has no startServer' };
+  const log = [];
+  const logger = (line) => log.push({ at: Date.now(), line });
   try {
-    return { server: await loaded.mod.startServer({ host: '127.0.0.1', port: 0, ...opts }) };
+    return { server: await loaded.mod.startServer({ host: '127.0.0.1', port: 0, logger, ...opts }), log };
   } catch (err) {
     if (err?.code === 'ERR_MODULE_NOT_FOUND')
       return { missing: `the server cannot start yet: ${err.message}` };
@@ -135,4 +139,23 @@ export async function stats(base) {
   if (!res.ok) throw new Error(`/_nemo/stats → ${res.status}`);
   const json = await res.json();
   return json.data ?? json;
+}
+
+const ACCESS = /^([A-Z]+) (\S+) (\d+)(?: \(dropped\))? (\d+)ms$/;
+
+/** The server's access-log lines as requests: {method, path, status, ms, arrivedAt (= logged − duration)}. */
+export function accessLog(log) {
+  const out = [];
+  for (const { at, line } of log) {
+    const m = ACCESS.exec(line);
+    if (m)
+      out.push({
+        method: m[1],
+        path: m[2],
+        status: Number(m[3]),
+        ms: Number(m[4]),
+        arrivedAt: at - Number(m[4]),
+      });
+  }
+  return out.sort((a, b) => a.arrivedAt - b.arrivedAt);
 }
