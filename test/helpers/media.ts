@@ -73,7 +73,7 @@ export async function makeClip(file: string, o: ClipOptions): Promise<string> {
   return file;
 }
 
-/** A WAV tone (for background music fixtures). */
+/** A WAV sine tone of peak `amplitude` (for background music fixtures). */
 export async function makeTone(
   file: string,
   durationS: number,
@@ -84,9 +84,7 @@ export async function makeTone(
     '-f',
     'lavfi',
     '-i',
-    `sine=f=${frequency}:d=${durationS}:r=48000`,
-    '-af',
-    `volume=${amplitude}`,
+    `aevalsrc=${amplitude}*sin(2*PI*${frequency}*t):s=48000:d=${durationS}`,
     file,
   ]);
   return file;
