@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EditOp, PlanResult } from '../engine/types.js';
+import type { ApplyResult, EditOp, PlanResult } from '../engine/types.js';
 import { summarize } from '../timeline/index.js';
 import type { ServerContext } from './context.js';
 import { envelopeError, HttpError, readJsonObject } from './http.js';
 import { newInvocationId } from './ids.js';
-import { mediaResolver } from './resolve.js';
+import { localizeOps, mediaResolver, publishPaths } from './resolve.js';
 import { SseWriter } from './sse.js';
 import type { Session, TokenRecord } from './store.js';
 
@@ -93,8 +93,8 @@ async function turn(
   text: string,
   res: ServerResponse,
 ): Promise<void> {
-  const { engine, opts, faults } = ctx;
-  const plan = engine.planInstruction(text);
+  const { opts, faults } = ctx;
+  const plan = ctx.engine.planInstruction(text);
   const ops: EditOp[] = plan.ops.filter((o) => o.op !== 'export');
   const noDraft = ops.length > 0 && !session.draft;
   const user = ctx.store.users.get(token.userId)!;
@@ -105,20 +105,46 @@ async function turn(
   }
   const sse = new SseWriter(res, opts, newInvocationId());
   sse.startHeartbeats(opts.heartbeatMs);
+  // The session's edit charge is frozen while the agent works, taken on success, returned on failure.
+  user.available -= charge;
+  user.frozen += charge;
   const slow = faults.take('slow-agent');
   if (slow) await sleep(slow.ms ?? 0, undefined, { signal: ctx.shutdown }).catch(() => undefined);
+  let replied = true;
   if (ops.length === 0 || noDraft) {
     sse.text(
       noDraft
         ? 'Upload a video first: this session has no media to edit yet.'
         : textOnlyReply(ctx, session, text, plan),
     );
-    sse.end();
-    return;
+  } else {
+    if (plan.unknown.length > 0) {
+      sse.text(`I can't do ${quoteList(plan.unknown)} yet; I'll apply the rest. ${capabilities(ctx)}`);
+    }
+    const { result, streamCut } = await applyEdit(ctx, session, sse, text, ops);
+    user.frozen -= charge;
+    if (result && charge > 0) session.charged = true;
+    else user.available += charge;
+    if (streamCut) return;
+    replied = result ? reportEdit(ctx, session, sse, result, plan) : true;
   }
-  if (plan.unknown.length > 0) {
-    sse.text(`I can't do ${quoteList(plan.unknown)} yet; I'll apply the rest. ${capabilities(ctx)}`);
-  }
+  if (replied && opts.trailingApology) sse.text(APOLOGY);
+  sse.end();
+}
+
+/**
+ * Streams one `edit_multitrack` call: the tool call, the engine's `applyOps` (heartbeats meanwhile), the
+ * tool result with the new draft in `stateDelta`. `result` is missing when the edit failed (said in
+ * text); `streamCut` is set when a fault ended the stream after the edit landed.
+ */
+async function applyEdit(
+  ctx: ServerContext,
+  session: Session,
+  sse: SseWriter,
+  text: string,
+  ops: EditOp[],
+): Promise<{ result?: ApplyResult; streamCut: boolean }> {
+  const { faults } = ctx;
   const garbage = faults.take('sse-garbage');
   const drop = faults.take('sse-drop');
   const streamError = faults.take('sse-error');
@@ -128,47 +154,51 @@ async function turn(
     sse.raw('data: this is not json\n\n: a comment line\n\ndata: {"unterminated": \n\n');
     sse.bulk(10 * 1024 * 1024);
   }
-  user.available -= charge;
-  user.frozen += charge;
   const audio = [...session.media].reverse().find((m) => m.info.file_type === 'audio');
-  let result: Awaited<ReturnType<typeof engine.applyOps>>;
+  const resolveSrc = mediaResolver(ctx, session);
+  let result: ApplyResult;
   try {
-    result = await engine.applyOps(session.draft!, ops, {
-      resolveSrc: mediaResolver(ctx, session),
-      musicPath: audio?.info.cdn_url,
+    result = await ctx.engine.applyOps(session.draft!, localizeOps(ops, resolveSrc), {
+      resolveSrc,
+      musicPath: audio?.path,
       signal: ctx.shutdown,
     });
+    result.draft = publishPaths(ctx, result.draft);
   } catch (err) {
-    user.frozen -= charge;
-    user.available += charge;
     const message = err instanceof Error ? err.message : String(err);
     ctx.log(`agent: edit failed in session ${session.id}: ${message}`);
     sse.toolResult(callId, TOOL, { status: 'error', error: message });
     sse.text(`I couldn't apply that edit: ${message}. The draft is unchanged.`);
-    sse.end();
-    return;
+    return { streamCut: false };
   }
-  user.frozen -= charge;
-  if (charge > 0) session.charged = true;
   session.draft = result.draft;
   session.edited = true;
   session.edits++;
   if (drop) {
     ctx.log(`fault sse-drop: dropped the stream of session ${session.id} after the tool call`);
     await sse.destroy();
-    return;
+    return { result, streamCut: true };
   }
   if (streamError) {
     sse.error('Internal agent error (injected sse-error fault)');
     sse.end();
-    return;
+    return { result, streamCut: true };
   }
   sse.toolResult(callId, TOOL, { status: 'success', notes: result.notes }, { draft: result.draft });
   if (garbage) sse.raw('data: [not json either]\n\n');
-  if (!isSilentEdit(session.edits, opts.silentFraction)) {
-    const exportHint = plan.ops.some((o) => o.op === 'export') ? '\nExport renders it (nemo export).' : '';
-    sse.text(`Done: ${result.notes.join('; ')}.\n${summarize(result.draft)}${exportHint}`);
-    if (opts.trailingApology) sse.text(APOLOGY);
-  }
-  sse.end();
+  return { result, streamCut: false };
+}
+
+/** The closing text of an edit, unless this edit is a silent one. Returns whether text was sent. */
+function reportEdit(
+  ctx: ServerContext,
+  session: Session,
+  sse: SseWriter,
+  result: ApplyResult,
+  plan: PlanResult,
+) {
+  if (isSilentEdit(session.edits, ctx.opts.silentFraction)) return false;
+  const exportHint = plan.ops.some((o) => o.op === 'export') ? '\nExport renders it (nemo export).' : '';
+  sse.text(`Done: ${result.notes.join('; ')}.\n${summarize(result.draft)}${exportHint}`);
+  return true;
 }

@@ -74,6 +74,9 @@ export class RenderManager {
     if (!draft) throw renderError(400, 'draft is required and needs a tracks array (draft.t)');
     if (!draft.t.some((t) => t.sg.length > 0))
       throw renderError(400, 'draft has no segments: nothing to render');
+    if ((draft.m?.fx?.grade as { lut?: unknown } | undefined)?.lut) {
+      throw renderError(400, 'LUT grades cannot be rendered by nemo serve: it opens no file a client names');
+    }
     const output = (body.output ?? {}) as { format?: unknown; quality?: unknown };
     const format = (output.format ?? draft.m?.fx?.format ?? 'mp4') as Format;
     const quality = (output.quality ?? 'high') as Quality;

@@ -1,3 +1,5 @@
+import type { EditOp } from '../engine/types.js';
+import type { Draft } from '../timeline/index.js';
 import type { ServerContext } from './context.js';
 import { fileKey, type Session } from './store.js';
 
@@ -20,7 +22,38 @@ export function mediaResolver(ctx: ServerContext, session?: Session): (src: stri
       ? (ctx.store.media.get(fileKey(pathname))?.path ?? ctx.store.renderFiles.get(fileKey(pathname)))
       : session?.media.find((m) => m.info.filename === src)?.path;
     if (!found)
-      throw new Error(`"${src}" is not a file uploaded to this server (nemo serve reads only its own media)`);
+      throw new Error(
+        `"${src}" is not a file uploaded to this session (nemo serve reads only its own media)`,
+      );
     return found;
   };
+}
+
+/**
+ * Ops name files by what the user typed ("add music song.mp3"); the engine opens such paths directly.
+ * Here they must be files uploaded to the session: each becomes its path on disk, or the edit is
+ * refused with the reason (the server never opens a path a client names).
+ */
+export function localizeOps(ops: EditOp[], resolve: (src: string) => string): EditOp[] {
+  return ops.map((op) => {
+    if ((op.op === 'music' || op.op === 'captions') && op.path) return { ...op, path: resolve(op.path) };
+    if (op.op === 'grade' && op.look === 'lut') {
+      throw new Error(
+        'LUT files cannot be uploaded to nemo serve; pick a named look (warm, cool, cinematic, …)',
+      );
+    }
+    return op;
+  });
+}
+
+/** Puts this server's URLs back where the engine wrote an uploaded file's disk path into the draft. */
+export function publishPaths(ctx: ServerContext, draft: Draft): Draft {
+  const urlOf = new Map([...ctx.store.media.values()].map((m) => [m.path, m.info.cdn_url]));
+  for (const track of draft.t) {
+    for (const seg of track.sg) {
+      const url = seg.m?.src && urlOf.get(seg.m.src);
+      if (url) seg.m!.src = url;
+    }
+  }
+  return draft;
 }

@@ -261,6 +261,7 @@ describe('render submit validation (§4.8)', () => {
       { ...body, draft: {} },
       { ...body, draft: { t: [] } },
       { ...body, output: { format: 'exe' } },
+      { ...body, draft: { ...draft, m: { fx: { grade: { look: 'lut', lut: '/etc/passwd' } } } } },
     ]) {
       const r = await call(base, 'POST', '/api/render/proxy/lambda', { token, json: bad });
       expect(r.status, JSON.stringify(bad)).toBe(400);

@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/server/index.js';
+import {
+  call,
+  chat,
+  makeClip,
+  newSession,
+  newToken,
+  readUntilDropped,
+  tempDir,
+  texts,
+  uploadFiles,
+  waitRender,
+} from './fixtures.js';
+
+/** The server's agent: what it does with the engine's plan, files, credits and failures. */
+let server: RunningServer;
+let base: string;
+let clip: string;
+let song: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  const tmp = await tempDir();
+  cleanup = tmp.cleanup;
+  clip = await makeClip(join(tmp.dir, 'clip.mp4'));
+  song = join(tmp.dir, 'song.wav');
+  await promisify(execFile)('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=220:duration=3',
+    song,
+  ]);
+  server = await startServer({ heartbeatMs: 20 });
+  base = server.url;
+});
+afterAll(async () => {
+  await server?.close();
+  await cleanup?.();
+});
+
+async function session(files: { name: string; path: string }[] = [{ name: 'clip.mp4', path: clip }]) {
+  const token = await newToken(base);
+  const sid = await newSession(base, token);
+  if (files.length) expect((await uploadFiles(base, token, sid, files)).status).toBe(200);
+  const credits = async () => (await call(base, 'GET', '/api/credits/balance/simple', { token })).json.data;
+  const state = async () =>
+    (await call(base, 'GET', `/api/state/nemo_agent/me/${sid}/latest`, { token })).json.data.state;
+  return { token, sid, credits, state };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw protocol JSON
+const toolResults = (events: any[]) =>
+  events.flatMap((e) => e.content?.parts?.filter((p: object) => 'functionResponse' in p) ?? []);
+
+describe('the agent', () => {
+  it('uses an uploaded audio file named in the text, and renders it', async () => {
+    const s = await session([
+      { name: 'clip.mp4', path: clip },
+      { name: 'song.wav', path: song },
+    ]);
+    const r = await chat(base, s.token, s.sid, 'add music song.wav');
+    expect(toolResults(r.events)[0].functionResponse.response.status).toBe('success');
+    const state = await s.state();
+    const music = state.draft.t.find((t: { tt: number }) => t.tt === 1);
+    expect(music.sg[0].m.src).toBe(state.video_infos[1].cdn_url); // a URL of this server, not a disk path
+    const id = `render_${randomUUID()}`;
+    await call(base, 'POST', '/api/render/proxy/lambda', {
+      token: s.token,
+      json: { id, sessionId: s.sid, draft: state.draft },
+    });
+    expect((await waitRender(base, s.token, id)).json.data.status).toBe('completed');
+  });
+
+  it('refuses files that were not uploaded, says why, and charges nothing', async () => {
+    const s = await session();
+    for (const text of ['add background music', 'add music /etc/secret.mp3', 'apply the LUT grade.cube']) {
+      const r = await chat(base, s.token, s.sid, text);
+      expect(toolResults(r.events)[0].functionResponse.response.status, text).toBe('error');
+      expect(texts(r.events).at(-1), text).toMatch(
+        /^I couldn't apply that edit: .+\. The draft is unchanged\.$/,
+      );
+    }
+    expect(await s.credits()).toEqual({ available: 100, frozen: 0, total: 100 });
+    expect((await s.state()).draft.t).toHaveLength(1);
+  });
+
+  it('freezes the edit charge while working, takes it once per session', async () => {
+    const s = await session();
+    server.faults.add({ name: 'slow-agent', ms: 1500 });
+    const reply = chat(base, s.token, s.sid, 'cut the first 0.5 seconds');
+    let frozen = 0;
+    for (let i = 0; i < 200 && frozen === 0; i++) {
+      frozen = (await s.credits()).frozen;
+      if (frozen === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(frozen).toBe(50);
+    await reply;
+    expect(await s.credits()).toEqual({ available: 50, frozen: 0, total: 50 });
+    await chat(base, s.token, s.sid, "add title 'Again'");
+    expect(await s.credits()).toEqual({ available: 50, frozen: 0, total: 50 });
+  });
+
+  it('charges an edit whose stream was dropped: it landed', async () => {
+    const s = await session();
+    server.faults.add({ name: 'sse-drop' });
+    await readUntilDropped(`${base}/run_sse`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        session_id: s.sid,
+        new_message: { parts: [{ text: 'cut the first 0.5 seconds' }] },
+      }),
+    });
+    expect((await s.credits()).available).toBe(50);
+  });
+
+  it('applies the clauses it knows and says which it cannot do', async () => {
+    const s = await session();
+    const r = await chat(
+      base,
+      s.token,
+      s.sid,
+      'cut the first 0.5 seconds and make it look like a Pixar movie',
+    );
+    const said = texts(r.events);
+    expect(said[0]).toMatch(
+      /^I can't do "make it look like a Pixar movie" yet; I'll apply the rest\. I can: /,
+    );
+    expect(toolResults(r.events)[0].functionResponse.response.status).toBe('success');
+    expect(said.at(-1)).toMatch(/^Done: /);
+  });
+
+  it('points an export-only instruction at the export', async () => {
+    const s = await session();
+    const r = await chat(base, s.token, s.sid, 'export');
+    expect(texts(r.events).join(' ')).toMatch(/ready to export/);
+    expect(toolResults(r.events)).toEqual([]);
+  });
+});
