@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type LoudnormMeasurement,
@@ -7,10 +7,13 @@ import {
   measureLoudness,
   parseLoudnormJson,
 } from '../../src/engine/analysis/loudness.js';
+import { runFfmpeg } from '../../src/engine/analysis/run-ffmpeg.js';
 import { ffmpeg, makeClip, probeStreams, tempDir } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
 const TARGET = { i: -14, tp: -1.5, lra: 11 };
+/** The 2018 ffmpeg 4.1 of the npm fallback (installed by `npm ci` as an optional dependency). */
+const FFMPEG_41 = resolve('node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
 
 async function sampleRate(path: string): Promise<number> {
   const { streams } = await probeStreams(path);
@@ -93,6 +96,19 @@ describe('two-pass loudnorm on generated media', () => {
     await ffmpeg(['-i', quiet, '-af', loudnormFilter(TARGET, m), out]);
     const after = await measureIntegratedLufs(FFMPEG, out);
     expect(Math.abs(after - TARGET.i)).toBeLessThanOrEqual(1);
+    expect(await sampleRate(out)).toBe(48000);
+  });
+
+  it('measures and normalizes the same way with the npm ffmpeg 4.1 fallback', async () => {
+    const m = await measureLoudness(FFMPEG_41, {
+      inputs: ['-i', quiet],
+      graph: '',
+      audioLabel: '0:a',
+      target: TARGET,
+    });
+    const out = join(dir, 'normalized-41.m4a');
+    await runFfmpeg(FFMPEG_41, ['-y', '-i', quiet, '-af', loudnormFilter(TARGET, m), out]);
+    expect(Math.abs((await measureIntegratedLufs(FFMPEG_41, out)) - TARGET.i)).toBeLessThanOrEqual(1);
     expect(await sampleRate(out)).toBe(48000);
   });
 

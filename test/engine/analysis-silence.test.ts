@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   detectSilences,
@@ -11,6 +11,8 @@ import { EngineAbortedError, FfmpegFailedError } from '../../src/engine/errors.j
 import { ffmpeg, makeClip, tempDir, toneExpression } from '../helpers/media.js';
 
 const FFMPEG = 'ffmpeg';
+/** The 2018 ffmpeg 4.1 of the npm fallback (installed by `npm ci` as an optional dependency). */
+const FFMPEG_41 = resolve('node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
 const iv = (startMs: number, endMs: number): Interval => ({ startMs, endMs });
 
 describe('keepIntervals', () => {
@@ -190,6 +192,18 @@ describe('detectSilences on generated media', () => {
     expect(keeps).toHaveLength(1);
     expect(Math.abs((keeps[0]?.startMs ?? 0) - 800)).toBeLessThanOrEqual(40);
     expect(Math.abs((keeps[0]?.endMs ?? 0) - 2200)).toBeLessThanOrEqual(40);
+  });
+
+  it('gives the same silences with the npm ffmpeg 4.1 fallback', async () => {
+    for (const file of [clip, tail]) {
+      const modern = await detectSilences(FFMPEG, file);
+      const old = await detectSilences(FFMPEG_41, file);
+      expect(old).toHaveLength(modern.length);
+      old.forEach((s, k) => {
+        expect(Math.abs(s.startMs - (modern[k]?.startMs ?? 0))).toBeLessThanOrEqual(25);
+        expect(Math.abs(s.endMs - (modern[k]?.endMs ?? 0))).toBeLessThanOrEqual(25);
+      });
+    }
   });
 
   it('rejects with the engine errors when the file is missing, and when aborted', async () => {
