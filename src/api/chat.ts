@@ -61,8 +61,6 @@ export class Chat {
       {
         onMessage: (m) => {
           if (m.data.trim() === '') return void queue.push({ type: 'heartbeat' });
-          if (m.data.length > maxChars)
-            return log?.(`nemo:sse dropped an event of ${m.data.length} characters`);
           let frame: unknown;
           try {
             frame = JSON.parse(m.data);

@@ -15,6 +15,7 @@ import {
 import { asObject, pickString } from './fields.js';
 import { header, retryAfterMs, retryDelayMs, sleep } from './retry.js';
 import { requestIdOf, type Transport, toNemoError } from './transport.js';
+import { parseHttpUrl } from './urls.js';
 
 export interface DownloadProgress {
   receivedBytes: number;
@@ -174,19 +175,7 @@ function startUrl(transport: Transport, urlOrId: string): URL {
 }
 
 function checkedUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new LocalInputError(`Not a valid download URL: ${raw}`, 'Use an http(s) URL.');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LocalInputError(
-      `Refusing to download from a ${url.protocol} URL`,
-      'Only http:// and https:// URLs can be downloaded.',
-    );
-  }
-  return url;
+  return parseHttpUrl(raw, 'download URL', 'Only http:// and https:// URLs can be downloaded.');
 }
 
 async function follow(
@@ -201,7 +190,8 @@ async function follow(
     const location = header(res.headers, 'location');
     if (!REDIRECTS.has(res.statusCode) || !location) return { res, url };
     await res.body.dump();
-    if (hop >= MAX_REDIRECTS) throw new ConnectionError(`Too many redirects downloading ${start.href}`);
+    if (hop >= MAX_REDIRECTS)
+      throw new ApiError(`Too many redirects downloading ${start.href}`, { status: res.statusCode });
     url = checkedUrl(new URL(location, url).href);
   }
 }

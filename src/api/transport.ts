@@ -4,14 +4,7 @@ import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { formatRequestLine, type Logger } from './debug-log.js';
 import { type Decoded, decodeEnvelope } from './envelope.js';
 import { errorFromFailure } from './error-map.js';
-import {
-  AbortError,
-  AuthError,
-  ConnectionError,
-  LocalInputError,
-  NemoError,
-  TimeoutError,
-} from './errors.js';
+import { AbortError, AuthError, ConnectionError, NemoError, TimeoutError } from './errors.js';
 import {
   DEFAULT_MAX_RETRIES,
   type HeaderBag,
@@ -21,6 +14,7 @@ import {
   shouldRetryStatus,
   sleep,
 } from './retry.js';
+import { parseHttpUrl } from './urls.js';
 
 /** The one place where the client speaks HTTP (undici `request`, never global fetch). */
 
@@ -103,21 +97,11 @@ export function clientVersion(): string {
 /** option > NEMO_API_URL > production; http(s) only. */
 export function resolveBaseURL(option?: string, env: NodeJS.ProcessEnv = process.env): URL {
   const raw = option ?? (env.NEMO_API_URL?.trim() || DEFAULT_BASE_URL);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new LocalInputError(
-      `Invalid API base URL: ${raw}`,
-      'Set NEMO_API_URL (or --api-url) to an http(s) URL such as https://mega-api-prod.nemovideo.ai',
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LocalInputError(
-      `Unsupported API URL scheme "${url.protocol}" in ${raw}`,
-      'Use an http:// or https:// URL for NEMO_API_URL (or --api-url).',
-    );
-  }
+  const url = parseHttpUrl(
+    raw,
+    'API base URL',
+    'Set NEMO_API_URL (or --api-url) to an http(s) URL such as https://mega-api-prod.nemovideo.ai',
+  );
   url.pathname = url.pathname.replace(/\/+$/, '');
   url.search = '';
   url.hash = '';

@@ -3,6 +3,7 @@ import { asObject, pickNumber, pickString } from './fields.js';
 import { validateUploadFile } from './file-checks.js';
 import { buildMultipart } from './multipart.js';
 import type { Transport } from './transport.js';
+import { parseHttpUrl } from './urls.js';
 
 export interface UploadProgress {
   sentBytes: number;
@@ -91,22 +92,11 @@ function uploadPath(sessionId: string): string {
 }
 
 export function checkHttpUrl(url: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new LocalInputError(
-      `Not a valid URL: ${url}`,
-      'Use a full URL such as https://example.com/clip.mp4',
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new LocalInputError(
-      `Unsupported URL scheme "${parsed.protocol}": ${url}`,
-      'Only http:// and https:// URLs are accepted.',
-    );
-  }
-  return parsed;
+  return parseHttpUrl(
+    url,
+    'media URL',
+    'Use a full http:// or https:// URL such as https://example.com/clip.mp4',
+  );
 }
 
 /** Tolerant upload response (protocol §12.12). */

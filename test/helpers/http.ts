@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+import { NemoClient, type NemoClientOptions } from '../../src/api/client.js';
 
 /** Small raw node:http servers on 127.0.0.1:0 for transport edge-case tests (real HTTP, no mocks). */
 
@@ -118,4 +120,34 @@ export function parseMultipart(
     parts.push({ headers, data: body.subarray(dataStart, next) });
     pos = next + 2;
   }
+}
+
+/**
+ * Per-test bookkeeping for API unit tests: `serve()` starts a loopback server, `client()` makes a
+ * NemoClient for it (token `nmv_usr_tok` unless overridden); both are closed after each test.
+ */
+export function loopback(): {
+  serve: (handler: Handler, options?: TestServerOptions) => Promise<TestServer>;
+  client: (url: string, options?: NemoClientOptions) => NemoClient;
+  track: (client: NemoClient) => NemoClient;
+} {
+  const servers: TestServer[] = [];
+  const clients: NemoClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const track = (c: NemoClient): NemoClient => {
+    clients.push(c);
+    return c;
+  };
+  return {
+    serve: async (handler, options) => {
+      const s = await startTestServer(handler, options);
+      servers.push(s);
+      return s;
+    },
+    client: (url, options = {}) => track(new NemoClient({ baseURL: url, token: 'nmv_usr_tok', ...options })),
+    track,
+  };
 }

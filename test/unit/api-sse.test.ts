@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NemoClient } from '../../src/api/client.js';
 import { AbortError, ConnectionError, SessionNotFoundError, TimeoutError } from '../../src/api/errors.js';
 import { type ChatEvent, eventsFromFrame } from '../../src/api/sse-events.js';
 import { BoundedSseReader } from '../../src/api/sse-reader.js';
-import { sendJson, startTestServer, type TestServer } from '../helpers/http.js';
+import { loopback, sendJson } from '../helpers/http.js';
 
 const adk = (parts: unknown[], extra: Record<string, unknown> = {}) => ({
   content: { parts, role: 'model' },
@@ -116,18 +116,11 @@ describe('BoundedSseReader framing', () => {
   });
 });
 
-let servers: TestServer[] = [];
-let clients: NemoClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  clients = [];
-});
+const { serve, client, track } = loopback();
 
 async function sseServer(write: (res: ServerResponse, closed: { value: boolean }) => Promise<void> | void) {
   const closed = { value: false };
-  const s = await startTestServer(async (req, res, rec) => {
+  const s = await serve(async (req, res, rec) => {
     if (rec.url === '/api/auth/anonymous-token')
       return sendJson(res, 200, { code: 0, data: { token: 'nmv_usr_new' } });
     res.on('close', () => {
@@ -138,13 +131,7 @@ async function sseServer(write: (res: ServerResponse, closed: { value: boolean }
     if (!res.destroyed) res.end();
     void req;
   });
-  servers.push(s);
   return { s, closed };
-}
-function client(url: string, extra: ConstructorParameters<typeof NemoClient>[0] = {}) {
-  const c = new NemoClient({ baseURL: url, token: 'nmv_usr_tok', ...extra });
-  clients.push(c);
-  return c;
 }
 async function all(it: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
   const out: ChatEvent[] = [];
@@ -291,13 +278,12 @@ describe('chat over HTTP', () => {
     expect(s.requests).toHaveLength(1);
   });
   it('a 404 session error surfaces as SessionNotFoundError', async () => {
-    const s = await startTestServer((_req, res) => sendJson(res, 404, { detail: 'Session not found: 1' }));
-    servers.push(s);
+    const s = await serve((_req, res) => sendJson(res, 404, { detail: 'Session not found: 1' }));
     const err = await all(client(s.url).chat.send('1', 'hi')).catch((e) => e);
     expect(err).toBeInstanceOf(SessionNotFoundError);
   });
   it('a 401 before the stream started is replayed once after re-auth (anonymous token)', async () => {
-    const s = await startTestServer((req, res, rec) => {
+    const s = await serve((req, res, rec) => {
       if (rec.url === '/api/auth/anonymous-token') {
         const n = s.requests.filter((r) => r.url === rec.url).length;
         return sendJson(res, 200, { code: 0, data: { token: `nmv_usr_t${n}` } });
@@ -307,9 +293,7 @@ describe('chat over HTTP', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(frame({ type: 'text', content: 'ok' }));
     });
-    servers.push(s);
-    const c = new NemoClient({ baseURL: s.url, clientId: 'cid' });
-    clients.push(c);
+    const c = track(new NemoClient({ baseURL: s.url, clientId: 'cid' }));
     const events = await all(c.chat.send('1', 'hi'));
     expect(events[0]).toMatchObject({ type: 'text', text: 'ok' });
     expect(s.requests.filter((r) => r.url === '/run_sse')).toHaveLength(2);

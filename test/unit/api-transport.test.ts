@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NemoClient } from '../../src/api/client.js';
+import { describe, expect, it } from 'vitest';
+import type { NemoClientOptions } from '../../src/api/client.js';
 import {
   AbortError,
   ApiError,
@@ -12,28 +12,12 @@ import {
 } from '../../src/api/errors.js';
 import { retryAfterMs, retryDelayMs, shouldRetryStatus } from '../../src/api/retry.js';
 import { clientVersion, resolveBaseURL } from '../../src/api/transport.js';
-import { sendJson, startTestServer, type TestServer } from '../helpers/http.js';
+import { loopback, sendJson } from '../helpers/http.js';
 
 const TOKEN = 'nmv_usr_testtoken123';
-let servers: TestServer[] = [];
-let clients: NemoClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  clients = [];
-});
+const { serve, client: make } = loopback();
 
-async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
-  const s = await startTestServer(handler);
-  servers.push(s);
-  return s;
-}
-function client(url: string, extra: ConstructorParameters<typeof NemoClient>[0] = {}): NemoClient {
-  const c = new NemoClient({ baseURL: url, token: TOKEN, ...extra });
-  clients.push(c);
-  return c;
-}
+const client = (url: string, extra: NemoClientOptions = {}) => make(url, { token: TOKEN, ...extra });
 
 describe('base URL', () => {
   it('option > NEMO_API_URL > production default', () => {
@@ -114,7 +98,6 @@ describe('errors over real HTTP', () => {
     const s = await serve((_req, res) => sendJson(res, 200, {}));
     const url = s.url;
     await s.close();
-    servers = [];
     const err = await client(url, { maxRetries: 1 })
       .credits.get()
       .catch((e) => e);
