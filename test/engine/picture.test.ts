@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localEdit } from '../../src/engine/index.js';
+import { localEdit, onFfmpegSpawn, type SpawnRecord } from '../../src/engine/index.js';
 import { frameRgb, makeClip, meanAbsDiff, meanRgb, probeStreams, tempDir } from '../helpers/media.js';
 
 let dir: string;
@@ -100,10 +100,44 @@ describe('picture operations, measured on output frames', () => {
   });
 
   it('enhance upscales at most 2× (320×180 → 640×360) and stabilize/denoise/vintage run in the same pass', async () => {
+    const spawns: SpawnRecord[] = [];
+    const stop = onFfmpegSpawn((r) => spawns.push(r));
     const out = await edit('stabilize, enhance, denoise the audio, vintage', 'enhance.mp4', short);
+    stop();
     const { video, audio } = await videoStream(out);
     expect([video.width, video.height]).toEqual([640, 360]);
     expect(audio?.sample_rate).toBe('48000');
+    // vidstab: a detect pass writing transforms (no encode), then the transform inside the one encode.
+    const analysis = spawns.filter((s) => s.purpose === 'analysis');
+    const encodes = spawns.filter((s) => s.purpose === 'encode');
+    expect(encodes).toHaveLength(1);
+    expect(analysis).toHaveLength(1);
+    expect(analysis[0]!.args.slice(-3)).toEqual(['-f', 'null', '-']);
+    const graphOf = async (r: SpawnRecord) =>
+      readFile(r.args[r.args.indexOf('-filter_complex_script') + 1]!, 'utf8').catch(() => '');
+    expect(encodes[0]!.args).toContain('-filter_complex_script');
+    expect(await graphOf(encodes[0]!)).toBe(''); // the work dir is removed after the render
+  });
+
+  it('a .cube LUT grades the picture, even from a path with a colon, quote and spaces', async () => {
+    const lutDir = path.join(dir, "it's a: dir");
+    await mkdir(lutDir);
+    // 2×2×2 LUT that maps every colour to a fixed red-ish tone.
+    const lut = path.join(lutDir, 'red look.cube');
+    await writeFile(lut, `LUT_3D_SIZE 2\n${'0.9 0.1 0.1\n'.repeat(8)}`);
+    const out = await edit(`apply the LUT "${lut}"`, 'lut.mp4');
+    const [r, g, b] = meanRgb(await frameRgb(out, 1, 32, 18));
+    expect(r).toBeGreaterThan(200);
+    expect(g).toBeLessThan(60);
+    expect(b).toBeLessThan(60);
+  });
+
+  it('title text is taken literally (colons, percent signs, quotes)', async () => {
+    const out = await edit('add title “Urban: 100% it\'s "real"”', 'literal.mp4');
+    const box = { x: 20, y: 70, w: 280, h: 40 };
+    expect(
+      meanAbsDiff(await frameRgb(out, 1.5, W, H), await frameRgb(grey, 1.5, W, H), W, box),
+    ).toBeGreaterThan(15);
   });
 
   it('outputs webm (VP9/Opus) and gif', async () => {

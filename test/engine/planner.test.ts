@@ -108,6 +108,12 @@ describe('planInstruction: clauses', () => {
     ]);
   });
 
+  it('keeps quotes nested in other quotes as text', () => {
+    expect(ops('add title “Say "hi", then go”')).toEqual([
+      { op: 'title', text: 'Say "hi", then go', style: 'title' },
+    ]);
+  });
+
   it('keeps apostrophes inside words ("it\'s") out of quoting', () => {
     expect(planInstruction("it's too long, trim to 10s").ops).toEqual([{ op: 'trimTo', ms: 10000 }]);
   });
