@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { formatRequestLine, type Logger } from './debug-log.js';
 import { type Decoded, decodeEnvelope } from './envelope.js';
@@ -177,7 +177,9 @@ export class Transport {
   /** A 2xx response with its body unread (SSE); failures become typed errors. */
   async stream(spec: RequestSpec): Promise<StreamResult> {
     const res = await this.send(spec, true);
-    return { status: res.status, headers: res.headers, body: res.body, requestId: requestIdOf(res.headers) };
+    // A successful JSON answer was already read: the stream has no events.
+    const body = res.decoded ? (Readable.from([]) as unknown as StreamResult['body']) : res.body;
+    return { status: res.status, headers: res.headers, body, requestId: requestIdOf(res.headers) };
   }
 
   /** One plain request to an absolute URL (downloads). No retries; auth only to the API's origin. */
@@ -234,7 +236,15 @@ export class Transport {
       if (attempt.kind === 'response') {
         const { status, headers, body } = attempt;
         this.log({ method: spec.method, url: this.url(spec.path), status, started, retry: retries });
-        if (status >= 200 && status < 300 && streaming) return attempt;
+        // A JSON answer to a stream request is an envelope (e.g. HTTP 200 + code 2001): decode it.
+        if (
+          status >= 200 &&
+          status < 300 &&
+          streaming &&
+          !/json/i.test(header(headers, 'content-type') ?? '')
+        ) {
+          return attempt;
+        }
         let text: string;
         try {
           text = await readText(body, spec.signal);

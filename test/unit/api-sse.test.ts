@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { NemoClient } from '../../src/api/client.js';
-import { AbortError, ConnectionError, SessionNotFoundError, TimeoutError } from '../../src/api/errors.js';
+import {
+  AbortError,
+  ConnectionError,
+  InsufficientCreditsError,
+  SessionNotFoundError,
+  TimeoutError,
+} from '../../src/api/errors.js';
 import { type ChatEvent, eventsFromFrame } from '../../src/api/sse-events.js';
 import { BoundedSseReader } from '../../src/api/sse-reader.js';
 import { loopback, sendJson } from '../helpers/http.js';
@@ -276,6 +282,16 @@ describe('chat over HTTP', () => {
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.hint).toMatch(/do not resend/);
     expect(s.requests).toHaveLength(1);
+  });
+  it('a JSON answer to /run_sse is decoded: 200 + code 2001 raises, 200 + code 0 ends with done', async () => {
+    let code = 2001;
+    const s = await serve((_req, res) => sendJson(res, 200, { code, message: 'Insufficient credits' }));
+    const err = await all(client(s.url).chat.send('1', 'hi')).catch((e) => e);
+    expect(err).toBeInstanceOf(InsufficientCreditsError);
+    code = 0;
+    expect(await all(client(s.url).chat.send('1', 'hi'))).toEqual([
+      { type: 'done', textSeen: false, toolCalls: 0 },
+    ]);
   });
   it('a 404 session error surfaces as SessionNotFoundError', async () => {
     const s = await serve((_req, res) => sendJson(res, 404, { detail: 'Session not found: 1' }));
