@@ -78,8 +78,10 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
       return applyCaptions(draft, op, ctx);
     case 'transition':
       return applyTransition(draft, op);
-    case 'concat':
-      return `joined ${videoTrack(draft)?.sg.length ?? 0} clips in order`;
+    case 'concat': {
+      const n = new Set(videoTrack(draft)?.sg.map((s) => s.m?.src)).size;
+      return n > 1 ? `joined ${n} clips in order` : 'join: there is only one clip';
+    }
     case 'preset':
       fx(draft).preset = { name: op.name, fit: op.fit ?? 'blur' };
       return `preset ${op.name}${op.fit === 'crop' ? ' (crop)' : ''}`;

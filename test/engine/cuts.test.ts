@@ -74,6 +74,42 @@ describe('cuts, measured on the output', () => {
     expect(result.notes[0]).toMatch(/^cut 2 silences, 1\.[12] s removed$/);
   });
 
+  it('"trim the intro" cuts the leading silence, keeping a 0.2 s margin', async () => {
+    const intro = await makeClip(path.join(dir, 'intro.mp4'), { durationS: 3, audio: [[1, 3]] });
+    const { d, result } = await edit(intro, 'trim the intro', 'intro-cut.mp4');
+    expect(Math.abs(d.video! - 2.2)).toBeLessThanOrEqual(0.05);
+    expect(result.notes[0]).toMatch(/^trimmed the intro: cut 0\.8 s of leading silence$/);
+  });
+
+  it('joins several inputs of different sizes, with and without audio, in order', async () => {
+    const wide = await makeClip(path.join(dir, 'wide.mp4'), {
+      durationS: 1,
+      width: 640,
+      height: 360,
+      picture: 'red',
+    });
+    const mute = await makeClip(path.join(dir, 'mute.mp4'), {
+      durationS: 1.5,
+      width: 180,
+      height: 320,
+      picture: 'blue',
+      audio: 'none',
+    });
+    const out = path.join(dir, 'joined.mp4');
+    const result = await localEdit({ files: [wide, mute], instruction: 'join the clips', outPath: out });
+    expect(result.notes).toEqual(['joined 2 clips in order']);
+    const d = await streamDurations(out);
+    expect(Math.abs(d.video! - 2.5)).toBeLessThanOrEqual(FRAME + 0.001);
+    expect(Math.abs(d.audio! - 2.5)).toBeLessThanOrEqual(FRAME + 0.001);
+    const { streams } = await probeStreams(out);
+    const video = streams.find((s) => s.codec_type === 'video')!;
+    expect([video.width, video.height]).toEqual([640, 360]);
+    const [r1, , b1] = meanRgb(await frameRgb(out, 0.5, 64, 36));
+    const [r2, , b2] = meanRgb(await frameRgb(out, 2, 64, 36));
+    expect(r1).toBeGreaterThan(b1 + 100);
+    expect(b2).toBeGreaterThan(r2 + 50);
+  });
+
   it('cuts are frame-accurate: "cut the first 2 seconds" starts on the first white frame', async () => {
     const { out } = await edit(switchClip, 'cut the first 2 seconds', 'switch-cut.mp4');
     const [r] = meanRgb(await frameRgb(out, 0, 32, 18));
