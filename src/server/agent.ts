@@ -13,7 +13,7 @@ import type { Session, TokenRecord } from './store.js';
 export const APOLOGY =
   'I encountered a temporary issue while processing your request. Please try again later.';
 const TOOL = 'edit_multitrack';
-const GREETING = /^\s*(hi|hello|hey|help|thanks|thank you|你好|嗨|谢谢)\b/i;
+const GREETING = /^\s*(?:(?:hi|hello|hey|help|thanks|thank you)\b|你好|嗨|谢谢)/i;
 
 /** Edit n (1-based) of a session is silent when ⌊n·f⌋ > ⌊(n−1)·f⌋: deterministic, share f over time. */
 export function isSilentEdit(n: number, fraction: number): boolean {
@@ -51,7 +51,6 @@ export async function runSse(
     ctx.log(`fault lose-session: deleted session ${sid}`);
     throw envelopeError(404, 1002, 'Session not found');
   }
-  session.messages++;
   ctx.store.stats.runSse[sid] = (ctx.store.stats.runSse[sid] ?? 0) + 1;
   const previous = session.queue;
   let release = (): void => undefined;

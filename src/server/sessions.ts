@@ -23,7 +23,6 @@ export async function createSession(
     media: [],
     edited: false,
     charged: false,
-    messages: 0,
     edits: 0,
     queue: Promise.resolve(),
   };

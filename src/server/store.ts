@@ -46,8 +46,7 @@ export interface Session {
   edited: boolean;
   /** The session's one edit charge (protocol: ~50 per session) has been taken. */
   charged: boolean;
-  /** run_sse messages received (drives the deterministic silent-edit choice). */
-  messages: number;
+  /** Edits applied (drives the deterministic silent-edit choice). */
   edits: number;
   /** Chat turns of one session run one after another. */
   queue: Promise<void>;

@@ -175,7 +175,8 @@ describe('/run_sse replies without an edit', () => {
     expect(typeof e.id).toBe('string');
     expect(e.timestamp).toBeGreaterThan(1.7e9);
     expect(e.timestamp).toBeLessThan(1e11); // seconds, not ms
-    expect(texts(r.events).join(' ')).toMatch(/I can: /);
+    expect(texts(r.events).join(' ')).toMatch(/^Hi! .* I can: /);
+    expect(texts((await chat(base, token, sid, '你好')).events)[0]).toMatch(/^Hi! /);
     const credits = await call(base, 'GET', '/api/credits/balance/simple', { token });
     expect(credits.json.data.available).toBe(100);
   });
