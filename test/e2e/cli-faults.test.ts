@@ -167,7 +167,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
   it('10. download cut half-way: resumed, the output byte-identical', async () => {
     const r = await editWith({ name: 'download-cut', times: 1 });
     expect(r.code, r.stderr).toBe(0);
-    const result = r.evs.at(-1) as { url: string; output: string };
+    const result = r.evs.at(-1) as unknown as { url: string; output: string };
     const direct = Buffer.from(await (await fetch(result.url)).arrayBuffer());
     expect(readFileSync(result.output).equals(direct)).toBe(true);
   });
