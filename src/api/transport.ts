@@ -200,7 +200,8 @@ export class Transport {
         signal: opts.signal,
         dispatcher: this.getDispatcher(),
         headersTimeout: this.timeoutMs,
-        bodyTimeout: LONG_TIMEOUT_MS,
+        // Idle time between body chunks: a stalled download fails and is resumed.
+        bodyTimeout: this.timeoutMs,
       });
       this.log({ method: opts.method ?? 'GET', url: url.href, status: res.statusCode, started, retry: 0 });
       return res;

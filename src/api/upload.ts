@@ -1,4 +1,4 @@
-import { LocalInputError } from './errors.js';
+import { ApiError, LocalInputError } from './errors.js';
 import { asObject, pickNumber, pickString } from './fields.js';
 import { validateUploadFile } from './file-checks.js';
 import { buildMultipart } from './multipart.js';
@@ -66,7 +66,7 @@ export class Uploads {
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? UPLOAD_TIMEOUT_MS,
     });
-    return normalizeUpload(result.data);
+    return requireFiles(normalizeUpload(result.data), result.status);
   }
 
   /** Import media by URL: `{"urls":[…],"source_type":"url"}` (http/https only). */
@@ -83,7 +83,7 @@ export class Uploads {
       json: { urls, source_type: 'url' },
       signal: options.signal,
     });
-    return normalizeUpload(result.data);
+    return requireFiles(normalizeUpload(result.data), result.status);
   }
 }
 
@@ -118,4 +118,12 @@ export function normalizeUpload(data: unknown): UploadResult {
     }),
   );
   return { files, sessionStateApplied: obj?.session_state_applied === true, raw: data };
+}
+
+/** Success needs at least one file back, or `session_state_applied` (§12.12). */
+function requireFiles(result: UploadResult, status: number): UploadResult {
+  if (result.files.length === 0 && !result.sessionStateApplied) {
+    throw new ApiError('The upload response listed no files', { status, body: result.raw });
+  }
+  return result;
 }

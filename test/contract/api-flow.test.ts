@@ -1,3 +1,4 @@
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../src/api/sse-events.js';
@@ -95,6 +96,15 @@ describe('the whole flow through the client (default shapes: ADK events, v44 pol
     expect(await ffprobeDuration(out)).toBeCloseTo(2, 0);
   });
 
+  it('a file name with quotes and non-ASCII characters reaches the server intact', async () => {
+    const server = await start();
+    const c = client(server);
+    const session = await c.sessions.create();
+    const odd = path.join(media.dir(), 'clïp "1".mp4');
+    await copyFile(media.clip(), odd);
+    const up = await c.uploads.files(session.sessionId, [odd]);
+    expect(up.files[0].filename).toBe('clïp "1".mp4');
+  });
   it('URL import of the server’s own media URL', async () => {
     const server = await start();
     const c = client(server);

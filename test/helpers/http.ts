@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { NemoClient, type NemoClientOptions } from '../../src/api/client.js';
 
@@ -55,7 +55,7 @@ export async function startTestServer(
       res.end(JSON.stringify({ code: 500, message: String(err) }));
     }
   });
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -149,5 +149,44 @@ export function loopback(): {
     },
     client: (url, options = {}) => track(new NemoClient({ baseURL: url, token: 'nmv_usr_tok', ...options })),
     track,
+  };
+}
+
+/** A minimal HTTP CONNECT proxy on loopback that records the tunnels it opened. */
+export async function startConnectProxy(): Promise<{
+  url: string;
+  connects: string[];
+  close(): Promise<void>;
+}> {
+  const connects: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((_req, res) => {
+    res.writeHead(501);
+    res.end();
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    connects.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connects,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -12,7 +12,7 @@ import {
 } from '../../src/api/errors.js';
 import { retryAfterMs, retryDelayMs, shouldRetryStatus } from '../../src/api/retry.js';
 import { clientVersion, resolveBaseURL } from '../../src/api/transport.js';
-import { loopback, sendJson } from '../helpers/http.js';
+import { loopback, sendJson, startConnectProxy } from '../helpers/http.js';
 
 const TOKEN = 'nmv_usr_testtoken123';
 const { serve, client: make } = loopback();
@@ -197,5 +197,39 @@ describe('retry policy', () => {
     expect(retryDelayMs(1, undefined, () => 0)).toBe(1000);
     expect(retryDelayMs(10, undefined, () => 0)).toBe(8000);
     expect(retryDelayMs(10, undefined, () => 1)).toBe(6000); // 25 % jitter subtracted
+  });
+});
+
+describe('proxy', () => {
+  const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+  async function withEnv(vars: Record<string, string>, fn: () => Promise<void>): Promise<void> {
+    const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
+    for (const k of PROXY_VARS) delete process.env[k];
+    Object.assign(process.env, vars);
+    try {
+      await fn();
+    } finally {
+      for (const k of PROXY_VARS) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  }
+  it('HTTP_PROXY routes requests through the proxy; NO_PROXY bypasses it', async () => {
+    const s = await serve((_req, res) => sendJson(res, 200, { available: 3 }));
+    const proxy = await startConnectProxy();
+    try {
+      await withEnv({ HTTP_PROXY: proxy.url }, async () => {
+        expect((await client(s.url).credits.get()).available).toBe(3);
+      });
+      expect(proxy.connects).toEqual([`127.0.0.1:${s.port}`]);
+      await withEnv({ http_proxy: proxy.url, NO_PROXY: '127.0.0.1' }, async () => {
+        await client(s.url).credits.get();
+      });
+      expect(proxy.connects).toHaveLength(1);
+      expect(s.requests).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
   });
 });

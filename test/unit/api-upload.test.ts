@@ -208,6 +208,10 @@ describe('multipart', () => {
     await rejects(client(s.url).uploads.files('1', [good, path.join(dir, 'missing.mov')]));
     expect(s.requests).toHaveLength(0);
   });
+  it('a response with no files and no session_state_applied is an error', async () => {
+    const s = await serve((_req, res) => sendJson(res, 200, { code: 0, data: {} }));
+    await expect(client(s.url).uploads.files('1', [await media('nofiles.mp4')])).rejects.toThrow(/no files/);
+  });
   it('server 4001/4002 map to typed errors', async () => {
     let code = 4001;
     const s = await serve((_req, res) => sendJson(res, 200, { code, message: 'nope' }));
