@@ -2,7 +2,7 @@ import type { Draft } from '../timeline/index.js';
 import { applyCut, applyTrimIntro, applyTrimSilence } from './apply-cuts.js';
 import { applyCaptions, applyMusic, applyTitle } from './apply-tracks.js';
 import { syncDuration, videoTrack } from './draft-build.js';
-import { EngineAbortedError } from './errors.js';
+import { abortAware, EngineAbortedError } from './errors.js';
 import { segmentSpeed } from './timeline-cut.js';
 import type { ApplyContext, ApplyResult, EditOp } from './types.js';
 
@@ -106,10 +106,14 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
 export async function applyOps(draft: Draft, ops: EditOp[], ctx: ApplyContext = {}): Promise<ApplyResult> {
   const next = structuredClone(draft);
   const notes: string[] = [];
-  for (const op of ops) {
-    if (ctx.signal?.aborted) throw new EngineAbortedError();
-    notes.push(await applyOne(next, op, ctx));
-    syncDuration(next);
+  try {
+    for (const op of ops) {
+      if (ctx.signal?.aborted) throw new EngineAbortedError();
+      notes.push(await applyOne(next, op, ctx));
+      syncDuration(next);
+    }
+  } catch (err) {
+    throw abortAware(err, ctx.signal);
   }
   return { draft: next, notes };
 }

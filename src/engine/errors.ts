@@ -58,3 +58,11 @@ export class UnknownInstructionError extends EngineError {
 export class EditInputError extends EngineError {
   override name = 'EditInputError';
 }
+
+/**
+ * What to throw for `err` when `signal` may have fired: some analysis passes reject with the signal's
+ * reason, but callers of the engine always get `EngineAbortedError` for an abort.
+ */
+export function abortAware(err: unknown, signal: AbortSignal | undefined): unknown {
+  return signal?.aborted && !(err instanceof EngineAbortedError) ? new EngineAbortedError() : err;
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Draft } from '../timeline/index.js';
 import { applyOps } from './apply.js';
 import { draftFromMedia } from './draft-build.js';
-import { EngineAbortedError, UnknownInstructionError } from './errors.js';
+import { UnknownInstructionError } from './errors.js';
 import { planInstruction, SUPPORTED_OPERATIONS } from './planner.js';
 import { probeMedia } from './probe.js';
 import { renderDraft } from './runner.js';
@@ -44,28 +44,24 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
   const plan = planInstruction(o.instruction);
   if (plan.unknown.length > 0) throw new UnknownInstructionError(plan.unknown, SUPPORTED_OPERATIONS);
   o.onEvent?.({ type: 'plan', plan });
-  try {
-    o.onEvent?.({ type: 'analysis', what: 'probe' });
-    const files = o.files.map((f) => path.resolve(f));
-    const media = await Promise.all(
-      files.map(async (src) => ({ src, info: await probeMedia(src, { signal: o.signal }) })),
-    );
-    o.onEvent?.({ type: 'analysis', what: 'edit' });
-    const { draft, notes } = await applyOps(draftFromMedia(media), plan.ops, {
-      musicPath: o.musicPath,
-      captionsPath: o.captionsPath,
-      asrModelPath: o.asrModelPath,
-      signal: o.signal,
-    });
-    for (const note of notes) o.onEvent?.({ type: 'note', note });
-    const render = await renderDraft(draft, o.outPath, {
-      signal: o.signal,
-      format: o.format,
-      quality: o.quality,
-      onProgress: (p) => o.onEvent?.({ type: 'render.progress', ...p }),
-    });
-    return { outPath: render.path, draft, plan, notes, render };
-  } catch (err) {
-    throw o.signal?.aborted && !(err instanceof EngineAbortedError) ? new EngineAbortedError() : err;
-  }
+  o.onEvent?.({ type: 'analysis', what: 'probe' });
+  const files = o.files.map((f) => path.resolve(f));
+  const media = await Promise.all(
+    files.map(async (src) => ({ src, info: await probeMedia(src, { signal: o.signal }) })),
+  );
+  o.onEvent?.({ type: 'analysis', what: 'edit' });
+  const { draft, notes } = await applyOps(draftFromMedia(media), plan.ops, {
+    musicPath: o.musicPath,
+    captionsPath: o.captionsPath,
+    asrModelPath: o.asrModelPath,
+    signal: o.signal,
+  });
+  for (const note of notes) o.onEvent?.({ type: 'note', note });
+  const render = await renderDraft(draft, o.outPath, {
+    signal: o.signal,
+    format: o.format,
+    quality: o.quality,
+    onProgress: (p) => o.onEvent?.({ type: 'render.progress', ...p }),
+  });
+  return { outPath: render.path, draft, plan, notes, render };
 }

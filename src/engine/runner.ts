@@ -5,7 +5,7 @@ import type { Draft } from '../timeline/index.js';
 import { measureLoudness } from './analysis/loudness.js';
 import { type CompiledDraft, type CompileOptions, compileDraft } from './compile/compile.js';
 import { videoTrack } from './draft-build.js';
-import { EngineAbortedError } from './errors.js';
+import { abortAware } from './errors.js';
 import { findFfmpeg, getCapabilities } from './ffmpeg.js';
 import { probeMedia } from './probe.js';
 import { runProcess } from './process.js';
@@ -172,8 +172,7 @@ export async function renderDraft(
     const { size } = await stat(target);
     return { path: target, durationMs: compiled.durationMs, encodePasses: 1, bytes: size };
   } catch (err) {
-    // Analysis passes reject with the signal's reason; callers always get EngineAbortedError.
-    throw opts.signal?.aborted && !(err instanceof EngineAbortedError) ? new EngineAbortedError() : err;
+    throw abortAware(err, opts.signal);
   } finally {
     if (tmp) await rm(tmp, { force: true });
     await rm(workDir, { recursive: true, force: true });

@@ -131,6 +131,23 @@ describe('runner', () => {
     expect((await readdir(dir)).filter((f) => f.includes('aborted'))).toEqual([]);
   });
 
+  it('abort during an analysis pass (silencedetect) stops the edit with EngineAbortedError, no output', async () => {
+    const controller = new AbortController();
+    const stop = onFfmpegSpawn((r) => {
+      if (r.purpose === 'analysis') queueMicrotask(() => controller.abort());
+    });
+    const out = path.join(dir, 'aborted-analysis.mp4');
+    const err = await localEdit({
+      files: [speech],
+      instruction: 'trim silences',
+      outPath: out,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    stop();
+    expect(err).toBeInstanceOf(EngineAbortedError);
+    expect((await readdir(dir)).filter((f) => f.includes('aborted-analysis'))).toEqual([]);
+  });
+
   it('an ffmpeg failure throws FfmpegFailedError with stderr and leaves no file', async () => {
     const bogus = path.join(dir, 'bogus.mp4');
     await writeFile(bogus, 'this is not a video');
