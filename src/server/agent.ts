@@ -102,13 +102,13 @@ async function turn(
     // JSON, not SSE: the client reads a JSON body on /run_sse as an envelope.
     throw new HttpError(200, { code: 2001, message: 'Insufficient credits' });
   }
-  const sse = new SseWriter(res, opts, newInvocationId());
+  const sse = new SseWriter(res, opts, newInvocationId(), (w) => ctx.store.recordSseWrite(session.id, w));
   sse.startHeartbeats(opts.heartbeatMs);
   // The session's edit charge is frozen while the agent works, taken on success, returned on failure.
   user.available -= charge;
   user.frozen += charge;
-  const slow = faults.take('slow-agent');
-  if (slow) await sleep(slow.ms ?? 0, undefined, { signal: ctx.shutdown }).catch(() => undefined);
+  const workMs = Math.max(opts.agentMinMs, faults.take('slow-agent')?.ms ?? 0);
+  if (workMs > 0) await sleep(workMs, undefined, { signal: ctx.shutdown }).catch(() => undefined);
   let replied = true;
   if (ops.length === 0 || noDraft) {
     sse.text(

@@ -13,7 +13,7 @@ export interface ServerContext {
   /** Holds `uploads/` and `renders/`. */
   dataDir: string;
   /** The URL clients use to reach this server, e.g. `http://127.0.0.1:8787` (no trailing slash). */
-  baseUrl(req: IncomingMessage): string;
+  baseUrl(req?: IncomingMessage): string;
   log(line: string): void;
   /** Aborted by close(): long work (agent turns, renders) stops. */
   shutdown: AbortSignal;

@@ -21,6 +21,12 @@ export interface RunningServer {
   port: number;
   /** Change faults at run time: `add(spec)`, `clear()`, `list()`. */
   faults: FaultController;
+  /**
+   * Makes an existing file a `completed` render (served in place from `filePath`, not copied), owned by
+   * the owner of `sessionId`, or by any token without one. For benchmarks of the download path; also
+   * `POST /_nemo/renders {"path", "sessionId"?}`.
+   */
+  registerRender(filePath: string, opts?: { sessionId?: string }): Promise<{ id: string; url: string }>;
   /** Stops listening, drops open connections, kills running renders, removes a temp data dir. */
   close(): Promise<void>;
 }
@@ -49,9 +55,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     dataDir,
     shutdown: shutdown.signal,
     log: (line) => options.logger?.(line),
-    baseUrl: (req: IncomingMessage) => {
+    baseUrl: (req?: IncomingMessage) => {
       // Bound to one address: always that. Bound to all interfaces: the Host the client used.
-      const host = req.headers.host;
+      const host = req?.headers.host;
       return WILDCARD.has(opts.host) && host && HOST_HEADER.test(host) ? `http://${host}` : ownUrl;
     },
   };
@@ -82,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: ownUrl,
     port,
     faults,
+    registerRender: (filePath, o) => renders.register(filePath, o?.sessionId),
     close: () => {
       closing ??= (async () => {
         shutdown.abort();

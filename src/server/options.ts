@@ -32,6 +32,8 @@ export interface ServerOptions {
   silentFraction?: number;
   /** Append the vendor's "I encountered a temporary issue…" text after a normal reply. */
   trailingApology?: boolean;
+  /** The agent works at least this long on each /run_sse message (heartbeats only meanwhile); default 0. */
+  agentMinMs?: number;
   /** A render takes at least this long (progress advances meanwhile); default 0. */
   renderMinMs?: number;
   /** Credits taken at a session's first edit; default 50. */
@@ -65,6 +67,7 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     heartbeatForm: opts.heartbeatForm ?? 'comment',
     silentFraction,
     trailingApology: opts.trailingApology ?? false,
+    agentMinMs: opts.agentMinMs ?? 0,
     renderMinMs: opts.renderMinMs ?? 0,
     editCost: opts.editCost ?? 50,
     startCredits: opts.startCredits ?? 100,

@@ -1,6 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RenderOptions } from '../engine/types.js';
 import { type Draft, parseDraft } from '../timeline/index.js';
@@ -39,6 +40,8 @@ interface RenderJob {
   abort: AbortController;
 }
 
+/** Owner of a registered render made without a session: any token may read it. */
+const ANY_USER = '*';
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const FORMATS: readonly Format[] = ['mp4', 'webm', 'mov', 'gif'];
 const QUALITIES: readonly Quality[] = ['low', 'medium', 'high'];
@@ -111,9 +114,46 @@ export class RenderManager {
     this.pump();
   }
 
+  /** See `RunningServer.registerRender`. */
+  async register(filePath: string, sessionId?: string): Promise<{ id: string; url: string }> {
+    const st = await stat(filePath).catch(() => undefined);
+    if (!st?.isFile()) throw new Error(`not a file: ${filePath}`);
+    const ext = extname(filePath).slice(1).toLowerCase();
+    const format: Format = (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : 'mp4';
+    const id = `render_${randomUUID()}`;
+    const urlPath = `/renders/${id}.${format}`;
+    const now = Date.now();
+    const job: RenderJob = {
+      id,
+      userId: (sessionId && this.ctx.store.sessions.get(sessionId)?.userId) || ANY_USER,
+      sessionId: sessionId ?? '',
+      draft: { t: [] },
+      format,
+      quality: 'high',
+      status: 'completed',
+      fraction: 1,
+      createdAt: now,
+      startedAt: now,
+      completedAt: now,
+      minMs: 0,
+      failByFault: false,
+      outPath: filePath,
+      urlPath,
+      outputUrl: this.ctx.baseUrl() + urlPath,
+      bytes: st.size,
+      abort: new AbortController(),
+    };
+    this.jobs.set(id, job);
+    this.ctx.store.stats.renders.push(id);
+    this.ctx.store.renderFiles.set(fileKey(urlPath), filePath);
+    this.ctx.store.stats.lastRenderCompletedAt = now;
+    return { id, url: job.outputUrl };
+  }
+
   private job(token: TokenRecord, id: string): RenderJob {
     const job = this.jobs.get(id);
-    if (!job || job.userId !== token.userId) throw renderError(404, 'render not found');
+    if (!job || (job.userId !== ANY_USER && job.userId !== token.userId))
+      throw renderError(404, 'render not found');
     return job;
   }
 

@@ -129,7 +129,7 @@ async function dispatch(
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   ctx.store.countRequest(path);
   const method = req.method ?? 'GET';
-  if (path.startsWith('/_nemo/')) return admin(ctx, path, req, res);
+  if (path.startsWith('/_nemo/')) return admin(ctx, renders, path, req, res);
   const readOnly = method === 'GET' || method === 'HEAD';
   if (readOnly && path.startsWith('/media/')) {
     const media = ctx.store.media.get(fileKey(path));

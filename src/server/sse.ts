@@ -4,6 +4,13 @@ import type { ResolvedOptions } from './options.js';
 
 const AUTHOR = 'nemo_agent';
 
+/** What one written frame was, for `/_nemo/stats` `sseWrites` (the benchmark's server-side clock). */
+export interface SseWrite {
+  kind: 'text' | 'toolCall' | 'toolResult' | 'heartbeat' | 'error';
+  text?: string;
+  name?: string;
+}
+
 /**
  * Writes one /run_sse reply as Server-Sent Events, in the ADK Event shape (protocol §5.3) or the
  * type-tagged shape (§4.4). Each event is one `data:` line and a blank line; the stream ends by closing.
@@ -15,6 +22,8 @@ export class SseWriter {
     private readonly res: ServerResponse,
     private readonly opts: Pick<ResolvedOptions, 'sseShape' | 'heartbeatForm'>,
     readonly invocationId: string,
+    /** Called right after each event or heartbeat frame was handed to the socket. */
+    private readonly onWrite: (w: SseWrite) => void = () => undefined,
   ) {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -35,35 +44,46 @@ export class SseWriter {
     if (!this.closed) this.res.write(text);
   }
 
-  private event(payload: unknown): void {
-    this.raw(`data: ${JSON.stringify(payload)}\n\n`);
+  private event(payload: unknown, write?: SseWrite): void {
+    if (this.closed) return;
+    this.res.write(`data: ${JSON.stringify(payload)}\n\n`);
+    if (write) this.onWrite(write);
   }
 
-  private adk(
-    role: 'model' | 'user',
-    parts: unknown[],
-    stateDelta: Record<string, unknown> = {},
-    extra = {},
-  ) {
-    this.event({
-      content: { parts, role },
-      invocationId: this.invocationId,
-      author: AUTHOR,
-      actions: { stateDelta, artifactDelta: {}, requestedAuthConfigs: {} },
-      ...extra,
-      id: alnum(8),
-      timestamp: Date.now() / 1000,
-    });
+  /** One event in the configured shape: `typed` as given, or an ADK Event around `parts`. */
+  private emit(
+    write: SseWrite | undefined,
+    typed: Record<string, unknown>,
+    adk: { role: 'model' | 'user'; parts: unknown[]; stateDelta?: Record<string, unknown>; extra?: object },
+  ): void {
+    if (this.opts.sseShape === 'typed') {
+      this.event(typed, write);
+      return;
+    }
+    this.event(
+      {
+        content: { parts: adk.parts, role: adk.role },
+        invocationId: this.invocationId,
+        author: AUTHOR,
+        actions: { stateDelta: adk.stateDelta ?? {}, artifactDelta: {}, requestedAuthConfigs: {} },
+        ...adk.extra,
+        id: alnum(8),
+        timestamp: Date.now() / 1000,
+      },
+      write,
+    );
   }
 
   text(text: string): void {
-    if (this.opts.sseShape === 'typed') this.event({ type: 'text', content: text });
-    else this.adk('model', [{ text }]);
+    this.emit({ kind: 'text', text }, { type: 'text', content: text }, { role: 'model', parts: [{ text }] });
   }
 
   toolCall(id: string, name: string, args: Record<string, unknown>): void {
-    if (this.opts.sseShape === 'typed') this.event({ type: 'tool_call', id, name, args });
-    else this.adk('model', [{ functionCall: { id, name, args } }], {}, { longRunningToolIds: [] });
+    this.emit(
+      { kind: 'toolCall', name },
+      { type: 'tool_call', id, name, args },
+      { role: 'model', parts: [{ functionCall: { id, name, args } }], extra: { longRunningToolIds: [] } },
+    );
   }
 
   toolResult(
@@ -71,29 +91,38 @@ export class SseWriter {
     name: string,
     response: Record<string, unknown>,
     stateDelta?: Record<string, unknown>,
-  ) {
-    if (this.opts.sseShape === 'typed') this.event({ type: 'tool_result', id, name, result: response });
-    else this.adk('user', [{ functionResponse: { id, name, response } }], stateDelta);
+  ): void {
+    this.emit(
+      { kind: 'toolResult', name },
+      { type: 'tool_result', id, name, result: response },
+      { role: 'user', parts: [{ functionResponse: { id, name, response } }], stateDelta },
+    );
   }
 
   /** A stream-level error frame (ADK: `{"error": …}`), then the caller ends the stream. */
   error(message: string): void {
-    if (this.opts.sseShape === 'typed') this.event({ type: 'error', error: message });
-    else this.event({ error: message });
+    const write: SseWrite = { kind: 'error', text: message };
+    if (this.opts.sseShape === 'typed') this.event({ type: 'error', error: message }, write);
+    else this.event({ error: message }, write);
   }
 
   /** An event with no content and a large metadata field (the `sse-garbage` fault's 10 MB event). */
   bulk(bytes: number): void {
     const padding = 'x'.repeat(bytes);
-    if (this.opts.sseShape === 'typed') this.event({ type: 'metadata', padding });
-    else this.adk('model', [], {}, { customMetadata: { padding } });
+    this.emit(
+      undefined,
+      { type: 'metadata', padding },
+      { role: 'model', parts: [], extra: { customMetadata: { padding } } },
+    );
   }
 
   heartbeatOnce(): void {
+    if (this.closed) return;
     const form = this.opts.heartbeatForm;
-    this.raw(
+    this.res.write(
       form === 'comment' ? ': ping\n\n' : form === 'empty' ? 'data:\n\n' : 'data: {"type":"heartbeat"}\n\n',
     );
+    this.onWrite({ kind: 'heartbeat' });
   }
 
   /** Heartbeats every `ms` until stopHeartbeats() or the end of the stream. */

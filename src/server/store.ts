@@ -1,5 +1,6 @@
 import type { MediaInfo } from '../engine/types.js';
 import type { Draft } from '../timeline/index.js';
+import type { SseWrite } from './sse.js';
 
 /** One file as the upload response and `state.video_infos` show it (protocol §4.5). */
 export interface VideoInfo {
@@ -52,6 +53,16 @@ export interface Session {
   queue: Promise<void>;
 }
 
+/** One frame written on a /run_sse stream, with the time `res.write()` returned (ms). */
+export interface SseWriteRecord extends SseWrite {
+  sessionId: string;
+  /** Order of the write among all recorded writes. */
+  seq: number;
+  writtenAt: number;
+}
+
+const SSE_WRITES_KEPT = 2000;
+
 export interface ServerStats {
   /** Requests per path (without the query). */
   requests: Record<string, number>;
@@ -60,6 +71,8 @@ export interface ServerStats {
   runSse: Record<string, number>;
   renders: string[];
   lastRenderCompletedAt: number | null;
+  /** The last 2000 SSE frames written (benchmarks read the server-side write times). */
+  sseWrites: SseWriteRecord[];
 }
 
 /**
@@ -91,10 +104,18 @@ export class Store {
     runSse: {},
     renders: [],
     lastRenderCompletedAt: null,
+    sseWrites: [],
   };
+  private sseSeq = 0;
 
   countRequest(path: string): void {
     this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
+  }
+
+  recordSseWrite(sessionId: string, write: SseWrite): void {
+    const writes = this.stats.sseWrites;
+    writes.push({ ...write, sessionId, seq: ++this.sseSeq, writtenAt: Date.now() });
+    if (writes.length > 2 * SSE_WRITES_KEPT) writes.splice(0, writes.length - SSE_WRITES_KEPT);
   }
 
   /** The user's session, or undefined when it does not exist or belongs to someone else. */

@@ -138,6 +138,37 @@ describe('the agent', () => {
     expect(said.at(-1)).toMatch(/^Done: /);
   });
 
+  it('records each SSE frame it writes in /_nemo/stats sseWrites', async () => {
+    const s = await session();
+    const r = await chat(base, s.token, s.sid, "add title 'Stats'");
+    const writes = (await call(base, 'GET', '/_nemo/stats')).json.sseWrites.filter(
+      (w: { sessionId: string }) => w.sessionId === s.sid,
+    );
+    const kinds = writes.map((w: { kind: string }) => w.kind).filter((k: string) => k !== 'heartbeat');
+    expect(kinds).toEqual(['toolCall', 'toolResult', 'text']);
+    expect(writes.find((w: { kind: string }) => w.kind === 'text').text).toBe(texts(r.events).at(-1));
+    const seqs = writes.map((w: { seq: number }) => w.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    for (const w of writes) expect(w.writtenAt).toBeGreaterThan(1.7e12);
+  });
+
+  it('works at least agentMinMs on each message, with heartbeats only meanwhile', async () => {
+    const slow = await startServer({ agentMinMs: 200, heartbeatMs: 20, heartbeatForm: 'empty' });
+    try {
+      const token = await newToken(slow.url);
+      const sid = await newSession(slow.url, token);
+      const r = await chat(slow.url, token, sid, 'hello');
+      const before = r.data.slice(
+        0,
+        r.data.findIndex((d) => d !== ''),
+      );
+      expect(before.length).toBeGreaterThanOrEqual(2); // empty `data:` heartbeats first
+      expect(texts(r.events)[0]).toMatch(/^Hi! /);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('points an export-only instruction at the export', async () => {
     const s = await session();
     const r = await chat(base, s.token, s.sid, 'export');

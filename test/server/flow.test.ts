@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
@@ -119,6 +119,33 @@ describe('seeds flow against nemo serve (ADK events, v44 poll)', () => {
     expect(stats.lastRenderCompletedAt).toBe(d.completedAt);
     expect(stats.runSse[sid]).toBe(1);
     expect(stats.uploadsStored).toBe(1);
+  });
+});
+
+describe('registered renders (benchmarks)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.close());
+
+  it('serves an existing file as a completed render, in place', async () => {
+    const base = server.url;
+    const token = await newToken(base);
+    const reg = await call(base, 'POST', '/_nemo/renders', { json: { path: clip } });
+    expect(reg.status).toBe(200);
+    const { id, url } = reg.json;
+    expect(url).toBe(`${base}/renders/${id}.mp4`);
+    const poll = await call(base, 'GET', `/api/render/proxy/lambda/${id}`, { token });
+    expect(poll.json.data).toMatchObject({ id, status: 'completed', progress: 100, outputUrl: url });
+    const bytes = await readFile(clip);
+    expect((await call(base, 'GET', new URL(url).pathname)).body.equals(bytes)).toBe(true);
+    const dl = await call(base, 'GET', `/api/render/proxy/${id}/download`, { token });
+    expect(dl.body.equals(bytes)).toBe(true);
+    const viaApi = await server.registerRender(clip);
+    expect(viaApi.id).not.toBe(id);
+    const missing = await call(base, 'POST', '/_nemo/renders', { json: { path: join(dir, 'nope.mp4') } });
+    expect(missing.status).toBe(400);
   });
 });
 
