@@ -22,7 +22,14 @@ export class Interrupt {
     return this.controller.signal.aborted;
   }
 
+  /**
+   * nemo owns Ctrl-C. Listeners already there are removed: atomically's when-exit (through conf)
+   * re-raises the signal at itself, which would turn one Ctrl-C into two and skip the clean stop.
+   * Their 'exit' hooks (temp-file cleanup) still run when nemo exits.
+   */
   install(): this {
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
     process.on('SIGINT', this.handler);
     process.on('SIGTERM', this.handler);
     return this;

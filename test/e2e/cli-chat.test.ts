@@ -1,0 +1,203 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../src/server/index.js';
+import { ensureBuilt, events, expectNoToken, makeClip, nemo, tempDir, testEnv } from './helpers.js';
+
+let server: RunningServer;
+let dir: string;
+let clip: string;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  server = await startServer({ port: 0, startCredits: 100_000 });
+  dir = tempDir();
+  clip = makeClip(dir, 'clip.mp4');
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+const env = (extra: Record<string, string> = {}) => testEnv({ NEMO_API_URL: server.url, ...extra });
+
+describe('nemo chat fed from piped stdin', () => {
+  it('Chinese intents: 上传 / 状态 / 积分 / 导出 run locally; the rest goes to the agent', async () => {
+    const e = env();
+    const script = [`上传 "${clip}"`, "add a title 'Chat'", '状态', '积分', '导出'].join('\n');
+    const r = await nemo(['chat', '--new', '--quality', 'low'], { env: e, input: `${script}\n`, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Timeline \(2 tracks\): 1\. Video: .* 2\. Title: "Chat"/);
+    expect(lines.some((l) => /^2 Title\s+\|█/.test(l))).toBe(true);
+    expect(lines.some((l) => /^credits: \d+ available/.test(l))).toBe(true);
+    expect(lines.at(-1)).toBe(join(dir, 'clip.edited.mp4'));
+    expect(statSync(join(dir, 'clip.edited.mp4')).size).toBeGreaterThan(1000);
+    expectNoToken(r);
+  });
+
+  it('English intents with --json: every line of the stream parses', async () => {
+    const e = env();
+    const output = join(dir, 'chat-en.mp4');
+    const script = [`upload ${clip}`, 'make it warmer', 'show tracks', 'balance', 'send me the video'].join(
+      '\n',
+    );
+    const r = await nemo(['chat', '--new', '--json', '-o', output], { env: e, input: `${script}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const evs = events(r.stdout);
+    const types = evs.map((x) => x.type);
+    expect(types).toContain('upload.progress');
+    expect(types).toContain('chat.done');
+    expect(evs.find((x) => x.type === 'state')).toMatchObject({ draft: { t: expect.any(Array) } });
+    expect(evs.find((x) => x.type === 'credits')).toMatchObject({ available: expect.any(Number) });
+    expect(evs.at(-1)).toMatchObject({ type: 'result', output });
+    expect(existsSync(output)).toBe(true);
+    // the chat kept its session: it is the profile's current one, with the upload recorded
+    const show = await nemo(['session', 'show', '--json'], { env: e });
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      files: [clip],
+      lastRenderId: expect.stringMatching(/^render_/),
+    });
+  });
+
+  it('a failing line is reported and the chat goes on; the exit code is the failure', async () => {
+    const r = await nemo(['chat', '--new'], {
+      env: env(),
+      input: `upload ${join(dir, 'missing.mp4')}\ncredits\n`,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: .*missing\.mp4/);
+    expect(r.stdout).toMatch(/^credits: \d+ available/m);
+  });
+});
+
+describe('sessions, config, auth', () => {
+  it('session new|list|use|show and state of the current session', async () => {
+    const e = env();
+    const a = (await nemo(['session', 'new'], { env: e })).stdout.trim();
+    const b = (await nemo(['session', 'new'], { env: e })).stdout.trim();
+    expect(a).not.toBe(b);
+    const list = await nemo(['session', 'list'], { env: e });
+    expect(list.stdout).toMatch(new RegExp(`^\\* ${b}`, 'm'));
+    expect((await nemo(['session', 'use', a], { env: e })).code).toBe(0);
+    expect(JSON.parse((await nemo(['session', 'list', '--json'], { env: e })).stdout).current).toBe(a);
+    expect((await nemo(['session', 'use', 'nope'], { env: e })).code).toBe(2);
+    const up = await nemo(['upload', clip], { env: e });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout.trim()).toBe(a);
+    const state = await nemo(['state', '--json'], { env: e });
+    expect(JSON.parse(state.stdout)).toMatchObject({
+      sessionId: a,
+      summary: expect.stringMatching(/^Timeline \(1 track\)/),
+    });
+    const link = await nemo(['link'], { env: e });
+    expect(link.stdout.trim()).toMatch(/\/workspace\/claim\?ct=/);
+    expect(link.stdout).not.toContain('nmv_usr_');
+  });
+
+  it('config get|set|list per profile; NEMO_PROFILE and -p', async () => {
+    const e = env();
+    expect((await nemo(['config', 'set', 'quality', 'medium'], { env: e })).code).toBe(0);
+    expect((await nemo(['-p', 'work', 'config', 'set', 'language', 'zh'], { env: e })).code).toBe(0);
+    expect((await nemo(['config', 'get', 'quality'], { env: e })).stdout).toBe('medium\n');
+    expect((await nemo(['config', 'get', 'quality'], { env: { ...e, NEMO_PROFILE: 'work' } })).stdout).toBe(
+      '\n',
+    );
+    expect((await nemo(['config', 'get', 'language', '-p', 'work'], { env: e })).stdout).toBe('zh\n');
+    const list = JSON.parse((await nemo(['config', 'list', '--json'], { env: e })).stdout);
+    expect(list).toMatchObject({ profile: 'default', settings: { quality: 'medium' } });
+    expect((await nemo(['config', 'set', 'quality', 'ultra'], { env: e })).code).toBe(2);
+  });
+
+  it("concurrent nemo processes sharing the config file do not lose each other's writes", async () => {
+    const e = env();
+    const names = Array.from({ length: 6 }, (_, i) => `p${i}`);
+    const runs = await Promise.all(
+      names.map((p) => nemo(['-p', p, 'config', 'set', 'language', 'en'], { env: e })),
+    );
+    expect(runs.map((r) => r.code)).toEqual(names.map(() => 0));
+    const saved = JSON.parse(readFileSync(join(e.NEMO_CONFIG_DIR as string, 'config.json'), 'utf8'));
+    expect(Object.keys(saved.profiles).sort()).toEqual(names);
+  });
+
+  it('auth: login (anonymous), status with its source, NEMO_TOKEN wins, logout; --debug never shows the token', async () => {
+    const e = env();
+    expect((await nemo(['auth', 'status'], { env: e })).code).toBe(4);
+    const login = await nemo(['auth', 'login', '--json'], { env: e });
+    expect(login.code, login.stderr).toBe(0);
+    expect(JSON.parse(login.stdout)).toMatchObject({
+      anonymous: true,
+      userId: expect.stringMatching(/^anon_/),
+    });
+    const status = JSON.parse((await nemo(['auth', 'status', '--json'], { env: e })).stdout);
+    expect(status).toMatchObject({ source: 'profile', anonymous: true });
+    const token = (await nemo(['auth', 'token'], { env: e })).stdout.trim();
+    expect(token).toMatch(/^nmv_usr_/);
+    const viaEnv = JSON.parse(
+      (await nemo(['auth', 'status', '--json'], { env: { ...e, NEMO_TOKEN: token } })).stdout,
+    );
+    expect(viaEnv.source).toBe('env');
+    const debug = await nemo(['credits', '--debug'], { env: e });
+    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.stderr).toMatch(/nemo:api GET .*\/api\/credits/);
+    expectNoToken(debug);
+    expect((await nemo(['auth', 'logout'], { env: e })).code).toBe(0);
+    expect((await nemo(['auth', 'status'], { env: e })).code).toBe(4);
+  });
+});
+
+describe('nemo serve, completion, help', () => {
+  it('serve: URL on stdout, "Ctrl-C to stop" on stderr, faults from flags, clean stop on SIGINT', async () => {
+    const run = nemo(['serve', '--port', '0', '--fault', 'html-503:path=/api/credits,times=-1'], {
+      env: testEnv(),
+    });
+    const url = await new Promise<string>((resolve) => {
+      let buf = '';
+      run.child.stdout?.on('data', (d) => {
+        buf += d;
+        if (buf.includes('\n')) resolve(buf.trim());
+      });
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const credits = await nemo(['credits'], { env: testEnv({ NEMO_API_URL: url }) });
+    expect(credits.code).toBe(3);
+    run.child.kill('SIGINT');
+    const r = await run;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Ctrl-C to stop/);
+    expect((await nemo(['serve', '--fault', 'no-such-fault'], { env: testEnv() })).code).toBe(2);
+  });
+
+  it.each(['bash', 'zsh', 'fish'])('completion %s names the commands', async (shell) => {
+    const r = await nemo(['completion', shell], { env: testEnv() });
+    expect(r.code).toBe(0);
+    for (const word of ['edit', 'chat', 'export', 'session', 'resume']) expect(r.stdout).toContain(word);
+  });
+
+  it('help exit-codes, help <command>, --help examples, usage errors exit 2 with a suggestion', async () => {
+    const codes = await nemo(['help', 'exit-codes'], { env: testEnv() });
+    expect(codes.stdout).toMatch(/130\s+interrupted/);
+    const auth = await nemo(['help', 'auth', 'login'], { env: testEnv() });
+    expect(auth.stdout).toMatch(/--with-token/);
+    for (const cmd of [
+      'edit',
+      'chat',
+      'upload',
+      'state',
+      'export',
+      'render',
+      'credits',
+      'link',
+      'auth',
+      'session',
+      'config',
+      'serve',
+      'completion',
+    ]) {
+      const h = await nemo([cmd, '--help'], { env: testEnv() });
+      expect(h.stdout, cmd).toMatch(/Examples:|Inside the chat/);
+    }
+    const typo = await nemo(['exprot'], { env: testEnv() });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Did you mean export\?/);
+  });
+});
