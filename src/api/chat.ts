@@ -110,17 +110,16 @@ export class Chat {
         if (err instanceof AbortError || err instanceof TimeoutError) throw failure(err);
         throw err;
       }
-      const decoder = new TextDecoder();
       try {
         for await (const chunk of res.body) {
-          reader.feed(decoder.decode(chunk as Buffer, { stream: true }));
+          reader.feed(chunk as Buffer);
           while (queue.length > 0) {
             const event = shaper.shape(queue.shift()!);
             if (event.type !== 'heartbeat') resetIdle();
             yield event;
           }
         }
-        reader.feed(`${decoder.decode()}\n\n`);
+        reader.end();
       } catch (err) {
         throw failure(err);
       }

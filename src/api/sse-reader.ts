@@ -1,9 +1,10 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 /**
- * SSE framing with bounded memory: eventsource-parser v3 does the spec work; an event larger than
- * `maxEventChars` makes the parser stop buffering (its `maxBufferSize`), and the rest of that event is
- * skipped up to its terminating blank line, after which parsing resumes.
+ * SSE framing with bounded memory: eventsource-parser v3 does the spec work on decoded text; an event
+ * larger than `maxEventChars` makes the parser stop buffering (its `maxBufferSize`), and the rest of
+ * that event is skipped as raw bytes (no decoding) up to its terminating blank line, after which
+ * parsing resumes with a fresh decoder.
  */
 
 export interface SseSink {
@@ -12,8 +13,12 @@ export interface SseSink {
   onDropped(reason: string): void;
 }
 
+const LF = 10;
+const CR = 13;
+
 export class BoundedSseReader {
   private readonly parser;
+  private decoder = new TextDecoder();
   private overflowed = false;
   private skipping = false;
   private lineEmpty = true;
@@ -37,44 +42,46 @@ export class BoundedSseReader {
     });
   }
 
-  feed(chunk: string): void {
-    let rest = chunk;
-    while (rest !== '') {
-      if (this.skipping) {
-        const end = this.findBlankLine(rest);
-        if (end < 0) return;
-        this.skipping = false;
-        this.parser.reset();
-        rest = rest.slice(end);
-        continue;
-      }
-      this.parser.feed(rest);
-      if (!this.overflowed) return;
-      this.overflowed = false;
-      this.sink.onDropped(`SSE event larger than ${this.maxEventChars} characters dropped`);
-      this.skipping = true;
-      // Line state at the end of the chunk the parser just consumed.
-      const last = rest.charCodeAt(rest.length - 1);
-      this.lineEmpty = last === 10 || last === 13;
-      this.lastCR = last === 13;
-      return;
+  /** Feed raw bytes (UTF-8) or already decoded text. */
+  feed(chunk: Uint8Array | string): void {
+    let bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (this.skipping) {
+      const end = this.findBlankLine(bytes);
+      if (end < 0) return;
+      this.skipping = false;
+      this.parser.reset();
+      this.decoder = new TextDecoder();
+      bytes = bytes.subarray(end);
     }
+    if (bytes.length === 0) return;
+    this.parser.feed(this.decoder.decode(bytes, { stream: true }));
+    if (!this.overflowed) return;
+    this.overflowed = false;
+    this.sink.onDropped(`SSE event larger than ${this.maxEventChars} characters dropped`);
+    this.skipping = true;
+    // Line state at the end of the bytes the parser just consumed.
+    const last = bytes[bytes.length - 1];
+    this.lineEmpty = last === LF || last === CR;
+    this.lastCR = last === CR;
+  }
+
+  /** End of stream: flush the decoder and any event without its final blank line. */
+  end(): void {
+    if (this.skipping) return;
+    this.parser.feed(`${this.decoder.decode()}\n\n`);
   }
 
   /** Index just after the blank line that ends the skipped event, or -1. */
-  private findBlankLine(text: string): number {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 && this.lastCR) {
+  private findBlankLine(bytes: Uint8Array): number {
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i];
+      if (c === LF && this.lastCR) {
         this.lastCR = false;
         continue;
       }
-      if (c === 10 || c === 13) {
-        this.lastCR = c === 13;
-        if (this.lineEmpty) {
-          this.lineEmpty = true;
-          return i + 1;
-        }
+      if (c === LF || c === CR) {
+        this.lastCR = c === CR;
+        if (this.lineEmpty) return i + 1;
         this.lineEmpty = true;
       } else {
         this.lineEmpty = false;

@@ -87,7 +87,7 @@ describe('BoundedSseReader framing', () => {
     'data:\n\n' +
     'event: message\nid: 7\ndata: x\n\n' +
     'data: {"c":3}\r\rdata: last\n\n';
-  function collect(chunks: string[]) {
+  function collect(chunks: (string | Uint8Array)[]) {
     const out: string[] = [];
     const reader = new BoundedSseReader(
       {
@@ -109,6 +109,13 @@ describe('BoundedSseReader framing', () => {
       expect(collect([stream.slice(0, i), stream.slice(i)])).toEqual(expected);
     }
     expect(collect(stream.split(''))).toEqual(expected);
+  });
+  it('decodes UTF-8 split inside a character, fed as bytes at every boundary', () => {
+    const bytes = Buffer.from('data: {"t":"héllo 🎬"}\r\n\r\n: ping\n\ndata: ✓\n\n', 'utf8');
+    const want = ['m:{"t":"héllo 🎬"}', 'c:ping', 'm:✓'];
+    for (let i = 1; i < bytes.length; i++) {
+      expect(collect([bytes.subarray(0, i), bytes.subarray(i)])).toEqual(want);
+    }
   });
   it('drops an oversized event and resumes after it, at any split', () => {
     const big = `data: {"big":"${'x'.repeat(5000)}"}\r\n\r\n`;
