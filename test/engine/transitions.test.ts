@@ -63,4 +63,21 @@ describe('transitions between clips', () => {
     expect(compiled.graph).toMatch(/tpad=stop_mode=clone/);
     expect(compiled.graph).toMatch(/acrossfade/);
   });
+
+  it('cuts keep exact durations on the npm ffmpeg 4.1 too (its fps filter pads to the uncut end)', async () => {
+    process.env.FFMPEG_PATH = NPM_FFMPEG;
+    const gappy = await makeClip(path.join(dir, 'gappy.mp4'), {
+      durationS: 4,
+      audio: [
+        [0, 1.5],
+        [2.5, 4],
+      ],
+    });
+    const out = path.join(dir, 'cut-41.mp4');
+    await localEdit({ files: [gappy], instruction: 'trim silences', outPath: out });
+    const d = await streamDurations(out);
+    // Keeps [0, 1.7] and [2.3, 4] = 3.4 s.
+    expect(Math.abs(d.video! - 3.4)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(d.video! - d.audio!)).toBeLessThanOrEqual(FRAME + 0.001);
+  });
 });

@@ -125,7 +125,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
     }
     const textTracks = draft.t.filter((t) => t.tt === TrackType.text);
     const overlays = titleFilters(textTracks, canvas, opts.workDir, files);
-    const captions = captionFilter(textTracks, opts.workDir, files);
+    const captions = captionFilter(textTracks, canvas, opts.workDir, files);
     if (captions) overlays.push(captions);
     if (overlays.length) video = g.chain(video, overlays.join(','), 'vt');
     video = format === 'gif' ? gifTail(g, video, canvas) : g.chain(video, 'format=yuv420p', 'vout');

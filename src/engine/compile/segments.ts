@@ -68,7 +68,8 @@ function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Ca
     'setpts=PTS-STARTPTS',
   ];
   if (speed !== 1) filters.push(`setpts=PTS/${speed}`);
-  filters.push(normalizeVideo(c));
+  // ffmpeg 4.1's fps filter pads to the pre-setpts end of stream: cut back to the segment length.
+  filters.push(normalizeVideo(c), `trim=duration=${precise(p.durationMs)}`);
   return g.chain(input, filters.join(','), 'v');
 }
 

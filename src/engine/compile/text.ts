@@ -72,7 +72,12 @@ export function titleFilters(tracks: Track[], canvas: Canvas, workDir: string, f
 }
 
 /** Captions (text segments with style 'caption') → an SRT in workDir burned in with `subtitles=`. */
-export function captionFilter(tracks: Track[], workDir: string, files: GraphFile[]): string | undefined {
+export function captionFilter(
+  tracks: Track[],
+  canvas: Canvas,
+  workDir: string,
+  files: GraphFile[],
+): string | undefined {
   const cues = tracks.flatMap((track) =>
     placeSegments(track).filter(({ segment }) => segment.m?.style === 'caption' && segment.m?.text),
   );
@@ -81,8 +86,10 @@ export function captionFilter(tracks: Track[], workDir: string, files: GraphFile
   const srt = toSrt(cues.map((c) => ({ startMs: c.start, endMs: c.end, text: c.segment.m?.text ?? '' })));
   const file = path.join(workDir, 'captions.srt');
   files.push({ path: file, content: srt });
-  // libass scales styles from a 288-line script height; keep captions ~1/18 of the frame height.
-  const style =
-    'FontName=DejaVu Sans,Bold=1,FontSize=20,PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24';
+  // libass scales styles with the frame height (288-line script): 20 suits 16:9; portrait frames are
+  // narrow for their height, so the size shrinks with the aspect ratio (not below half).
+  const size = Math.round(20 * Math.max(0.5, Math.min(1, canvas.width / canvas.height / (16 / 9))));
+  const style = `FontName=DejaVu Sans,Bold=1,FontSize=${size},PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24`;
+  ('FontName=DejaVu Sans,Bold=1,FontSize=20,PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24');
   return `subtitles=filename=${filterValue(file)}:force_style=${filterValue(style)}`;
 }
