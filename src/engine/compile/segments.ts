@@ -54,7 +54,7 @@ function precise(ms: number): string {
 }
 
 function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Canvas): string {
-  const d = sec(p.durationMs);
+  const d = precise(p.durationMs);
   if (!input)
     return g.source(`color=c=black:s=${c.width}x${c.height}:r=${c.fps}:d=${d},setsar=1,format=yuv420p`, 'v');
   if (p.segment.m?.still)
@@ -68,8 +68,10 @@ function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Ca
     'setpts=PTS-STARTPTS',
   ];
   if (speed !== 1) filters.push(`setpts=PTS/${speed}`);
-  // ffmpeg 4.1's fps filter pads to the pre-setpts end of stream: cut back to the segment length.
-  filters.push(normalizeVideo(c), `trim=duration=${precise(p.durationMs)}`);
+  // Exactly the segment's length on every build: clone the last frame if the video runs short (a
+  // source whose video ends before its audio, or 4.1's fps after setpts), and cut what runs long
+  // (4.1's fps pads to the pre-setpts end of stream).
+  filters.push(normalizeVideo(c), `tpad=stop_mode=clone:stop_duration=${d}`, `trim=duration=${d}`);
   return g.chain(input, filters.join(','), 'v');
 }
 
