@@ -92,20 +92,23 @@ export class Chat {
     try {
       let res: Awaited<ReturnType<Transport['stream']>>;
       try {
-        res = await this.transport.stream({
-          method: 'POST',
-          path: '/run_sse',
-          json: {
-            app_name: 'nemo_agent',
-            user_id: 'me',
-            session_id: sessionId,
-            new_message: { parts: [{ text }] },
-          },
-          accept: 'text/event-stream',
-          retry: false,
-          signal: ctl.signal,
-          timeoutMs: Math.min(idleMs, totalMs),
-        });
+        // A 404 means the message was not accepted, so the §12.10 retry with the real user id is safe.
+        res = await this.transport.withUser((user) =>
+          this.transport.stream({
+            method: 'POST',
+            path: '/run_sse',
+            json: {
+              app_name: 'nemo_agent',
+              user_id: user === 'me' ? 'me' : decodeURIComponent(user),
+              session_id: sessionId,
+              new_message: { parts: [{ text }] },
+            },
+            accept: 'text/event-stream',
+            retry: false,
+            signal: ctl.signal,
+            timeoutMs: Math.min(idleMs, totalMs),
+          }),
+        );
       } catch (err) {
         if (err instanceof AbortError || err instanceof TimeoutError) throw failure(err);
         throw err;

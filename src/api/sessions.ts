@@ -23,12 +23,14 @@ export class Sessions {
 
   /** POST /api/tasks/me/with-session/nemo_agent — every call makes a new project + session. */
   async create(options: CreateSessionOptions = {}): Promise<Session> {
-    const result = await this.transport.json({
-      method: 'POST',
-      path: '/api/tasks/me/with-session/nemo_agent',
-      json: { task_name: options.taskName ?? 'project', language: options.language ?? 'en' },
-      signal: options.signal,
-    });
+    const result = await this.transport.withUser((user) =>
+      this.transport.json({
+        method: 'POST',
+        path: `/api/tasks/${user}/with-session/nemo_agent`,
+        json: { task_name: options.taskName ?? 'project', language: options.language ?? 'en' },
+        signal: options.signal,
+      }),
+    );
     const data = result.data;
     const sessionId = pickString(data, 'session_id', 'sessionId') ?? pickString(result.body, 'session_id');
     const taskId = pickString(data, 'task_id', 'taskId') ?? pickString(result.body, 'task_id');

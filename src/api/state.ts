@@ -27,11 +27,13 @@ export class State {
 
   /** GET /api/state/nemo_agent/me/<session_id>/latest */
   async get(sessionId: string, signal?: AbortSignal): Promise<SessionState> {
-    const result = await this.transport.json({
-      method: 'GET',
-      path: `/api/state/nemo_agent/me/${encodeURIComponent(sessionId)}/latest`,
-      signal,
-    });
+    const result = await this.transport.withUser((user) =>
+      this.transport.json({
+        method: 'GET',
+        path: `/api/state/nemo_agent/${user}/${encodeURIComponent(sessionId)}/latest`,
+        signal,
+      }),
+    );
     const data = asObject(result.data);
     if (!data) {
       throw new ApiError('The state response had no data object', {

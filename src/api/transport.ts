@@ -4,7 +4,15 @@ import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { formatRequestLine, type Logger } from './debug-log.js';
 import { type Decoded, decodeEnvelope } from './envelope.js';
 import { errorFromFailure } from './error-map.js';
-import { AbortError, AuthError, ConnectionError, NemoError, TimeoutError } from './errors.js';
+import {
+  AbortError,
+  ApiError,
+  AuthError,
+  ConnectionError,
+  NemoError,
+  SessionNotFoundError,
+  TimeoutError,
+} from './errors.js';
 import {
   DEFAULT_MAX_RETRIES,
   type HeaderBag,
@@ -180,6 +188,21 @@ export class Transport {
     // A successful JSON answer was already read: the stream has no events.
     const body = res.decoded ? (Readable.from([]) as unknown as StreamResult['body']) : res.body;
     return { status: res.status, headers: res.headers, body, requestId: requestIdOf(res.headers) };
+  }
+
+  /**
+   * Run a request with the user path segment `me`; when the server says the session or path is missing
+   * and the real user id is known, try once more with it (the older API form, protocol §12.10).
+   */
+  async withUser<T>(run: (user: string) => Promise<T>): Promise<T> {
+    try {
+      return await run('me');
+    } catch (err) {
+      const user = this.tokens?.userId();
+      const missing = err instanceof SessionNotFoundError || (err instanceof ApiError && err.status === 404);
+      if (!user || !missing) throw err;
+      return run(encodeURIComponent(user));
+    }
   }
 
   /** One plain request to an absolute URL (downloads). No retries; auth only to the API's origin. */

@@ -48,24 +48,26 @@ export class Uploads {
     const multipart = buildMultipart(
       checked.map((f) => ({ field: 'files', path: f.path, size: f.size, contentType: f.contentType })),
     );
-    const result = await this.transport.json({
-      method: 'POST',
-      path: uploadPath(sessionId),
-      contentType: multipart.contentType,
-      body: () => {
-        let sentBytes = 0;
-        const report = options.onProgress;
-        return {
-          length: multipart.length,
-          body: multipart.body((n) => {
-            sentBytes += n;
-            report?.({ sentBytes, totalBytes: multipart.length });
-          }),
-        };
-      },
-      signal: options.signal,
-      timeoutMs: options.timeoutMs ?? UPLOAD_TIMEOUT_MS,
-    });
+    const result = await this.transport.withUser((user) =>
+      this.transport.json({
+        method: 'POST',
+        path: uploadPath(user, sessionId),
+        contentType: multipart.contentType,
+        body: () => {
+          let sentBytes = 0;
+          const report = options.onProgress;
+          return {
+            length: multipart.length,
+            body: multipart.body((n) => {
+              sentBytes += n;
+              report?.({ sentBytes, totalBytes: multipart.length });
+            }),
+          };
+        },
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? UPLOAD_TIMEOUT_MS,
+      }),
+    );
     return requireFiles(normalizeUpload(result.data), result.status);
   }
 
@@ -77,18 +79,20 @@ export class Uploads {
   ): Promise<UploadResult> {
     if (urls.length === 0) throw new LocalInputError('No URLs to import', 'Pass at least one http(s) URL.');
     for (const url of urls) checkHttpUrl(url);
-    const result = await this.transport.json({
-      method: 'POST',
-      path: uploadPath(sessionId),
-      json: { urls, source_type: 'url' },
-      signal: options.signal,
-    });
+    const result = await this.transport.withUser((user) =>
+      this.transport.json({
+        method: 'POST',
+        path: uploadPath(user, sessionId),
+        json: { urls, source_type: 'url' },
+        signal: options.signal,
+      }),
+    );
     return requireFiles(normalizeUpload(result.data), result.status);
   }
 }
 
-function uploadPath(sessionId: string): string {
-  return `/api/upload-video/nemo_agent/me/${encodeURIComponent(sessionId)}`;
+function uploadPath(user: string, sessionId: string): string {
+  return `/api/upload-video/nemo_agent/${user}/${encodeURIComponent(sessionId)}`;
 }
 
 export function checkHttpUrl(url: string): URL {

@@ -233,3 +233,42 @@ describe('proxy', () => {
     }
   });
 });
+
+describe('user path fallback (§12.10)', () => {
+  it('a 404/1002 on a `me` path is retried once with the real user id', async () => {
+    const s = await serve((req, res, rec) => {
+      if (rec.url === '/api/auth/anonymous-token') {
+        return sendJson(res, 200, { code: 0, data: { token: 'nmv_usr_a', user_id: 'anon_u1' } });
+      }
+      if (rec.url.includes('/me/') || rec.body.includes('"user_id":"me"')) {
+        return sendJson(res, 404, { code: 1002, message: 'Session not found' });
+      }
+      if (rec.url === '/run_sse') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end('data: {"text":"hi"}\n\n');
+        return;
+      }
+      sendJson(res, 200, { code: 0, data: { state: { draft: { t: [] } } } });
+      void req;
+    });
+    const c = make(s.url, { token: undefined, clientId: 'cid' });
+    const st = await c.state.get('42');
+    expect(st.state.draft).toEqual({ t: [] });
+    const events = [];
+    for await (const e of c.chat.send('42', 'hello')) events.push(e.type);
+    expect(events).toEqual(['text', 'done']);
+    expect(s.requests.map((r) => r.url)).toEqual([
+      '/api/auth/anonymous-token',
+      '/api/state/nemo_agent/me/42/latest',
+      '/api/state/nemo_agent/anon_u1/42/latest',
+      '/run_sse',
+      '/run_sse',
+    ]);
+    expect(JSON.parse(s.requests[4].body.toString()).user_id).toBe('anon_u1');
+  });
+  it('without a known user id the SessionNotFoundError surfaces after one request', async () => {
+    const s = await serve((_req, res) => sendJson(res, 404, { code: 1002, message: 'Session not found' }));
+    await expect(client(s.url).state.get('42')).rejects.toThrow(/Session not found/);
+    expect(s.requests).toHaveLength(1);
+  });
+});
