@@ -260,6 +260,19 @@ describe('render faults', () => {
     expect((await readFile(cut)).equals(await readFile(whole))).toBe(true);
     expect(await ffprobeDuration(cut)).toBeCloseTo(2, 0);
   });
+  it('cancel: a running render (renderMinMs knob) becomes cancelled and wait reports it', async () => {
+    const server = await start({ renderMinMs: 5000 });
+    const c = client(server);
+    const { sessionId } = await projectWithClip(c, media.clip());
+    const { draft } = (await c.state.get(sessionId)).state;
+    const { id } = await c.render.submit({ sessionId, draft });
+    expect((await c.render.get(id)).status).toMatch(/^(pending|processing)$/);
+    expect((await c.render.cancel(id)).status).toBe('cancelled');
+    expect((await c.render.get(id)).status).toBe('cancelled');
+    const err = await c.render.wait(id).catch((e) => e);
+    expect(err).toBeInstanceOf(RenderFailedError);
+    expect(err.message).toMatch(/cancelled/);
+  });
   it('a reused render id is refused and the submit retries once with a fresh id', async () => {
     const server = await start();
     const c = client(server);
