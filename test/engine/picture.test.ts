@@ -1,8 +1,17 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localEdit, onFfmpegSpawn, type SpawnRecord } from '../../src/engine/index.js';
-import { frameRgb, makeClip, meanAbsDiff, meanRgb, probeStreams, tempDir } from '../helpers/media.js';
+import {
+  compileDraft,
+  draftFromMedia,
+  findFfmpeg,
+  getCapabilities,
+  localEdit,
+  onFfmpegSpawn,
+  probeMedia,
+  type SpawnRecord,
+} from '../../src/engine/index.js';
+import { ffmpeg, frameRgb, makeClip, meanAbsDiff, meanRgb, probeStreams, tempDir } from '../helpers/media.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -69,6 +78,27 @@ describe('picture operations, measured on output frames', () => {
     expect(await at(1.5)).toBeGreaterThan(8);
     expect(await at(0.5)).toBeLessThan(3);
     expect(await at(3)).toBeLessThan(3);
+  });
+
+  it('without libass (no subtitles filter), captions are drawn per cue with drawtext, at their times', async () => {
+    const { ffmpeg: ffmpegPath } = await findFfmpeg();
+    const real = await getCapabilities(ffmpegPath);
+    const caps = { ...real, filters: new Set([...real.filters].filter((f) => f !== 'subtitles')) };
+    const draft = draftFromMedia([{ src: grey, info: await probeMedia(grey) }]);
+    draft.t.push({ tt: 7, sg: [{ d: 1000, m: { text: 'Hello captions', style: 'caption', at: 1000 } }] });
+    const compiled = compileDraft(draft, { caps, workDir: dir });
+    expect(compiled.graph).not.toMatch(/subtitles=/);
+    for (const f of compiled.files) await writeFile(f.path, f.content);
+    const script = path.join(dir, 'captions-drawtext.filtergraph');
+    await writeFile(script, compiled.graph);
+    const out = path.join(dir, 'captions-drawtext.mp4');
+    await ffmpeg([...compiled.inputs, '-filter_complex_script', script, ...compiled.outputArgs, out]);
+    const band = { x: 90, y: 140, w: 140, h: 35 };
+    const at = async (t: number) =>
+      meanAbsDiff(await frameRgb(out, t, W, H), await frameRgb(grey, t, W, H), W, band);
+    expect(await at(1.5)).toBeGreaterThan(8);
+    expect(await at(0.5)).toBeLessThan(3);
+    expect(await at(2.5)).toBeLessThan(3);
   });
 
   it('warm grading raises red and lowers blue on a grey card; cool does the opposite; b&w removes colour', async () => {

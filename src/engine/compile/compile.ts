@@ -9,7 +9,7 @@ import { filterValue, GraphBuilder } from './graph.js';
 import { InputTable } from './inputs.js';
 import { encoderArgs, type OutputFormat, type Quality } from './output.js';
 import { type Canvas, joinSegments } from './segments.js';
-import { captionFilter, type GraphFile, titleFilters } from './text.js';
+import { type GraphFile, textFilters } from './text.js';
 import {
   applyPreset,
   enhanceFilters,
@@ -124,9 +124,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
       canvas = { ...canvas, width: preset.width, height: preset.height };
     }
     const textTracks = draft.t.filter((t) => t.tt === TrackType.text);
-    const overlays = titleFilters(textTracks, canvas, opts.workDir, files);
-    const captions = captionFilter(textTracks, canvas, opts.workDir, files);
-    if (captions) overlays.push(captions);
+    const overlays = textFilters(textTracks, canvas, opts.workDir, files, opts.caps.filters.has('subtitles'));
     if (overlays.length) video = g.chain(video, overlays.join(','), 'vt');
     video = format === 'gif' ? gifTail(g, video, canvas) : g.chain(video, 'format=yuv420p', 'vout');
   }

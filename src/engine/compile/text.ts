@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { placeSegments, type Track } from '../../timeline/index.js';
+import { type PlacedSegment, placeSegments, type Track } from '../../timeline/index.js';
 import { toSrt } from '../captions/index.js';
 import { filterValue, sec } from './graph.js';
 import type { Canvas } from './segments.js';
@@ -9,6 +9,8 @@ export interface GraphFile {
   path: string;
   content: string;
 }
+
+type TextStyle = 'title' | 'lower-third' | 'caption';
 
 const BOLD_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
@@ -23,73 +25,106 @@ function fitFontSize(text: string, canvas: Canvas, fraction: number): number {
   return Math.max(8, Math.floor(Math.min(canvas.height * fraction, (canvas.width * 0.9) / (0.68 * longest))));
 }
 
-/**
- * drawtext for each title / lower-third segment: the text goes to a file (`textfile=` +
- * `expansion=none`: nothing to escape), shown `between(t,start,end)`, faded in and out through `alpha`.
- */
-export function titleFilters(tracks: Track[], canvas: Canvas, workDir: string, files: GraphFile[]): string[] {
-  const filters: string[] = [];
-  for (const track of tracks) {
-    for (const { segment, start, end } of placeSegments(track)) {
-      const text = segment.m?.text;
-      const style = segment.m?.style;
-      if (!text || style === 'caption') continue;
-      const file = path.join(workDir, `text-${files.length}.txt`);
-      files.push({ path: file, content: text });
-      const a = sec(start);
-      const b = sec(end);
-      const f = sec(Math.max(1, Math.min(segment.m?.fade ?? 500, (end - start) / 2)));
-      const alpha = `if(lt(t,${a}+${f}),(t-${a})/${f},if(gt(t,${b}-${f}),(${b}-t)/${f},1))`;
-      const common = [
-        fontOption(),
-        `textfile=${filterValue(file)}`,
-        'expansion=none',
-        'fontcolor=white',
-        `enable=${filterValue(`between(t,${a},${b})`)}`,
-        `alpha=${filterValue(alpha)}`,
+function placement(style: TextStyle, text: string, canvas: Canvas): string[] {
+  switch (style) {
+    case 'lower-third':
+      return [
+        `fontsize=${fitFontSize(text, canvas, 1 / 16)}`,
+        'box=1',
+        'boxcolor=black@0.55',
+        `boxborderw=${Math.round(canvas.height / 60)}`,
+        'x=w*0.05',
+        'y=h*0.78',
       ];
-      const placement =
-        style === 'lower-third'
-          ? [
-              `fontsize=${fitFontSize(text, canvas, 1 / 16)}`,
-              'box=1',
-              'boxcolor=black@0.55',
-              `boxborderw=${Math.round(canvas.height / 60)}`,
-              'x=w*0.05',
-              'y=h*0.78',
-            ]
-          : [
-              `fontsize=${fitFontSize(text, canvas, 1 / 12)}`,
-              'borderw=3',
-              'bordercolor=black@0.6',
-              'x=(w-text_w)/2',
-              'y=(h-text_h)/2',
-            ];
-      filters.push(`drawtext=${[...common, ...placement].join(':')}`);
-    }
+    case 'caption':
+      return [
+        `fontsize=${fitFontSize(text, canvas, 1 / 18)}`,
+        'borderw=2',
+        'bordercolor=black@0.8',
+        'x=(w-text_w)/2',
+        'y=h-text_h-h*0.06',
+      ];
+    case 'title':
+      return [
+        `fontsize=${fitFontSize(text, canvas, 1 / 12)}`,
+        'borderw=3',
+        'bordercolor=black@0.6',
+        'x=(w-text_w)/2',
+        'y=(h-text_h)/2',
+      ];
   }
-  return filters;
 }
 
-/** Captions (text segments with style 'caption') → an SRT in workDir burned in with `subtitles=`. */
-export function captionFilter(
-  tracks: Track[],
+/**
+ * One drawtext: the text goes to a file (`textfile=` + `expansion=none`: nothing to escape), shown
+ * `between(t,start,end)`, faded in and out through `alpha` when the segment has a `fade`.
+ */
+function drawtext(
+  p: PlacedSegment,
+  style: TextStyle,
   canvas: Canvas,
   workDir: string,
   files: GraphFile[],
-): string | undefined {
-  const cues = tracks.flatMap((track) =>
-    placeSegments(track).filter(({ segment }) => segment.m?.style === 'caption' && segment.m?.text),
-  );
-  if (cues.length === 0) return undefined;
-  cues.sort((x, y) => x.start - y.start);
-  const srt = toSrt(cues.map((c) => ({ startMs: c.start, endMs: c.end, text: c.segment.m?.text ?? '' })));
+): string {
+  const text = p.segment.m?.text ?? '';
+  const file = path.join(workDir, `text-${files.length}.txt`);
+  files.push({ path: file, content: text });
+  const a = sec(p.start);
+  const b = sec(p.end);
+  const options = [
+    fontOption(),
+    `textfile=${filterValue(file)}`,
+    'expansion=none',
+    'fontcolor=white',
+    `enable=${filterValue(`between(t,${a},${b})`)}`,
+  ];
+  const fadeMs = style === 'caption' ? 0 : Math.min(p.segment.m?.fade ?? 500, (p.end - p.start) / 2);
+  if (fadeMs >= 1) {
+    const f = sec(fadeMs);
+    options.push(
+      `alpha=${filterValue(`if(lt(t,${a}+${f}),(t-${a})/${f},if(gt(t,${b}-${f}),(${b}-t)/${f},1))`)}`,
+    );
+  }
+  return `drawtext=${[...options, ...placement(style, text, canvas)].join(':')}`;
+}
+
+/** Captions burned with libass from an SRT written to workDir (size follows the aspect ratio). */
+function subtitlesFilter(cues: PlacedSegment[], canvas: Canvas, workDir: string, files: GraphFile[]): string {
   const file = path.join(workDir, 'captions.srt');
-  files.push({ path: file, content: srt });
+  files.push({
+    path: file,
+    content: toSrt(cues.map((c) => ({ startMs: c.start, endMs: c.end, text: c.segment.m?.text ?? '' }))),
+  });
   // libass scales styles with the frame height (288-line script): 20 suits 16:9; portrait frames are
   // narrow for their height, so the size shrinks with the aspect ratio (not below half).
   const size = Math.round(20 * Math.max(0.5, Math.min(1, canvas.width / canvas.height / (16 / 9))));
   const style = `FontName=DejaVu Sans,Bold=1,FontSize=${size},PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24`;
-  ('FontName=DejaVu Sans,Bold=1,FontSize=20,PrimaryColour=&H00FFFFFF,OutlineColour=&H80000000,BorderStyle=1,Outline=2,Shadow=0,MarginV=24');
   return `subtitles=filename=${filterValue(file)}:force_style=${filterValue(style)}`;
+}
+
+/**
+ * Filters for the text tracks: drawtext per title / lower third; captions (style 'caption') through
+ * `subtitles=` when the build has libass, else drawtext per cue.
+ */
+export function textFilters(
+  tracks: Track[],
+  canvas: Canvas,
+  workDir: string,
+  files: GraphFile[],
+  libass: boolean,
+): string[] {
+  const filters: string[] = [];
+  const cues: PlacedSegment[] = [];
+  for (const track of tracks) {
+    for (const p of placeSegments(track)) {
+      const style = (p.segment.m?.style ?? 'title') as TextStyle;
+      if (!p.segment.m?.text || p.end <= p.start) continue;
+      if (style === 'caption') cues.push(p);
+      else filters.push(drawtext(p, style === 'lower-third' ? style : 'title', canvas, workDir, files));
+    }
+  }
+  cues.sort((x, y) => x.start - y.start);
+  if (cues.length > 0 && libass) filters.push(subtitlesFilter(cues, canvas, workDir, files));
+  else for (const cue of cues) filters.push(drawtext(cue, 'caption', canvas, workDir, files));
+  return filters;
 }
