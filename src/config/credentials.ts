@@ -1,18 +1,10 @@
 import { statSync } from 'node:fs';
 import type Conf from 'conf';
+import type { CredentialStore, StoredCredentials } from '../api/auth.js';
 import { objectAt, openConfFile } from './conf-file.js';
 import { ConfigError } from './errors.js';
 import { withLock } from './lock.js';
 import type { ConfigStore } from './store.js';
-
-/** What nemo keeps per profile about its token (same shape as the api's StoredCredentials). */
-export interface StoredCredentials {
-  token: string;
-  userId?: string;
-  expiresAt?: string;
-  credits?: number;
-  anonymous: boolean;
-}
 
 /** Refuses a credentials file that other users could read or change (exit 4, with the chmod fix). */
 export function checkPrivateFile(file: string): void {
@@ -36,7 +28,7 @@ export function checkPrivateFile(file: string): void {
  * `{<profile>: StoredCredentials}`. Implements the api's `CredentialStore` (`load/save/clientId`).
  * `NEMO_TOKEN` is handled by the client and wins over what is stored here.
  */
-export class ProfileCredentials {
+export class ProfileCredentials implements CredentialStore {
   private readonly conf: Conf<Record<string, unknown>>;
 
   constructor(

@@ -1,5 +1,6 @@
+export type { StoredCredentials } from '../api/auth.js';
 export { ensurePrivateDir } from './conf-file.js';
-export { checkPrivateFile, ProfileCredentials, type StoredCredentials, tokenSource } from './credentials.js';
+export { checkPrivateFile, ProfileCredentials, tokenSource } from './credentials.js';
 export { ConfigError } from './errors.js';
 export { withLock } from './lock.js';
 export { configDir, profileName } from './paths.js';

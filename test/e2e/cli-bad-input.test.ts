@@ -1,18 +1,15 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/server/index.js';
-import { ensureBuilt, makeClip, nemo, serverStats, tempDir, testEnv, totalRequests } from './helpers.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { makeClip, nemo, serverStats, startSuite, tempDir, testEnv, totalRequests } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
 let clip: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await startServer({ port: 0, startCredits: 100_000 });
-  dir = tempDir();
-  clip = makeClip(dir, 'clip.mp4');
+  ({ server, dir, clip } = await startSuite({ startCredits: 100_000 }));
   mkdirSync(join(dir, 'folder.mp4'));
   writeFileSync(join(dir, 'empty.mp4'), '');
   writeFileSync(join(dir, 'notes.txt'), 'hello');

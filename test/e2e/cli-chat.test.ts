@@ -1,18 +1,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/server/index.js';
-import { ensureBuilt, events, expectNoToken, makeClip, nemo, tempDir, testEnv } from './helpers.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { events, expectNoToken, nemo, startSuite, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
 let clip: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await startServer({ port: 0, startCredits: 100_000 });
-  dir = tempDir();
-  clip = makeClip(dir, 'clip.mp4');
+  ({ server, dir, clip } = await startSuite({ startCredits: 100_000 }));
 }, 120_000);
 afterAll(async () => {
   await server?.close();

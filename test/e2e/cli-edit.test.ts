@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/server/index.js';
+import type { RunningServer } from '../../src/server/index.js';
 import {
-  ensureBuilt,
   events,
   expectNoToken,
   makeClip,
   nemo,
   serverStats,
+  startSuite,
   tempDir,
   testEnv,
 } from './helpers.js';
@@ -18,10 +18,7 @@ let dir: string;
 let clip: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await startServer({ port: 0, startCredits: 100_000, heartbeatMs: 200 });
-  dir = tempDir();
-  clip = makeClip(dir, 'clip.mp4');
+  ({ server, dir, clip } = await startSuite({ startCredits: 100_000, heartbeatMs: 200 }));
   makeClip(dir, 'second.mp4');
 }, 120_000);
 afterAll(async () => {

@@ -2,16 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultSpec, type RunningServer, startServer } from '../../src/server/index.js';
-import {
-  ensureBuilt,
-  events,
-  expectNoToken,
-  makeClip,
-  nemo,
-  serverStats,
-  tempDir,
-  testEnv,
-} from './helpers.js';
+import { events, expectNoToken, nemo, serverStats, startSuite, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
@@ -19,10 +10,7 @@ let clip: string;
 let n = 0;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  server = await startServer({ port: 0, startCredits: 100_000, heartbeatMs: 100 });
-  dir = tempDir();
-  clip = makeClip(dir, 'clip.mp4');
+  ({ server, dir, clip } = await startSuite({ startCredits: 100_000, heartbeatMs: 100 }));
 }, 120_000);
 afterEach(() => server.faults.clear());
 afterAll(async () => {

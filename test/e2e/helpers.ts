@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withLock } from '../../src/config/lock.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/server/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'nemo.js');
@@ -133,4 +134,14 @@ export const totalRequests = (s: { requests: Record<string, number> }): number =
 export function expectNoToken(r: RunResult): void {
   if (/nmv_usr_/.test(r.stdout) || /nmv_usr_/.test(r.stderr))
     throw new Error(`a token leaked:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** One `nemo serve` per test file, a temp dir and a 2 s clip in it; the built CLI ready. */
+export async function startSuite(
+  opts: ServerOptions,
+): Promise<{ server: RunningServer; dir: string; clip: string }> {
+  await ensureBuilt();
+  const server = await startServer({ port: 0, ...opts });
+  const dir = tempDir();
+  return { server, dir, clip: makeClip(dir, 'clip.mp4') };
 }

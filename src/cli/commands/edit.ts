@@ -99,13 +99,15 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       '--local edits files on this machine, not URLs',
       'download the file first, or drop --local',
     );
-  if (!local && (opts.music || opts.captions || opts.asrModel)) {
+  if (!local && (opts.captions || opts.asrModel)) {
     throw new UsageError(
-      '--music, --captions and --asr-model are for --local edits',
-      'upload the file too: nemo edit clip.mp4 music.mp3 "add music"',
+      '--captions and --asr-model are for --local edits',
+      'add --local, or ask the cloud agent for captions',
     );
   }
-  await checkInputs(items);
+  // in the cloud, --music is one more upload of the session (the agent uses the last audio file)
+  const music = !local && opts.music ? [opts.music] : [];
+  await checkInputs([...items, ...(opts.music ? [opts.music] : [])]);
   const planned = planJobs(ctx, items, opts);
   const runOne = async (job: Job): Promise<void> => {
     if (local) {
@@ -125,7 +127,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       return;
     }
     const result = await cloudEdit(ctx, job.out, {
-      items: job.items,
+      items: [...job.items, ...music],
       instruction,
       sessionId: planned.length === 1 ? opts.session : undefined,
       exportOptions: {
