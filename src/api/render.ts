@@ -103,7 +103,7 @@ export class Render {
       } catch (err) {
         if (!isTransient(err) || ++transientErrors > MAX_TRANSIENT_POLL_ERRORS) throw err;
         backoff = Math.min(backoff * 1.5, MAX_POLL_MS);
-        delay = backoff;
+        delay = options.pollIntervalMs ?? backoff;
         continue;
       }
       const { status } = polled;

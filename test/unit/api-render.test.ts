@@ -226,7 +226,7 @@ describe('render over HTTP', () => {
     const c = client(s.url, { maxRetries: 0 });
     const { id } = await c.render.submit({ sessionId: 's', draft: {}, id: 'render_fixed' });
     expect(id).toBe('render_fixed');
-    expect((await c.render.wait(id)).url).toBe('https://x/y.mp4');
+    expect((await c.render.wait(id, { pollIntervalMs: 50 })).url).toBe('https://x/y.mp4');
     expect(new Set(s.requests.filter((r) => r.method === 'GET').map((r) => r.url))).toEqual(
       new Set(['/api/render/proxy/lambda/render_fixed']),
     );
