@@ -150,15 +150,21 @@ async function renderServer(
         data: { id: m[1], status: 'failed', error: 'encoder crashed' },
       });
     const progress = done ? 100 : Math.min(95, job.polls * 45);
-    sendJson(res, 200, {
-      success: true,
-      data: {
-        id: m[1],
-        status: done ? 'completed' : 'processing',
-        progress,
-        ...(done && !job.noUrl ? { outputUrl: `https://cdn.test/${m[1]}.mp4` } : {}),
+    // The poll-after hint keeps these tests fast (and exercises it).
+    sendJson(
+      res,
+      200,
+      {
+        success: true,
+        data: {
+          id: m[1],
+          status: done ? 'completed' : 'processing',
+          progress,
+          ...(done && !job.noUrl ? { outputUrl: `https://cdn.test/${m[1]}.mp4` } : {}),
+        },
       },
-    });
+      { 'x-poll-after-ms': '20' },
+    );
   });
   return s;
 }
