@@ -8,6 +8,7 @@ import {
   keepSourceRanges,
   keepTimelineRanges,
   type Range,
+  segmentSpeed,
   snapToFrame,
   sourceRange,
 } from './timeline-cut.js';
@@ -62,10 +63,20 @@ function localSource(segment: Segment, ctx: ApplyContext): string | undefined {
   return ctx.resolveSrc ? ctx.resolveSrc(src) : src;
 }
 
-/** Silences per source file, analysed once per file and option set. */
+/** Silences of a source file (one silencedetect pass). */
 async function silencesOf(file: string, thresholdDb: number, minSilenceMs: number, ctx: ApplyContext) {
   const { ffmpeg } = await findFfmpeg();
   return detectSilences(ffmpeg, file, { thresholdDb, minSilenceMs, signal: ctx.signal });
+}
+
+/** `silences` (source time) clipped to the segment's source range, relative to its start. */
+function withinSegment(silences: Range[], source: Range): Range[] {
+  return silences
+    .map((s) => ({
+      startMs: Math.max(s.startMs, source.startMs) - source.startMs,
+      endMs: Math.min(s.endMs, source.endMs) - source.startMs,
+    }))
+    .filter((s) => s.endMs > s.startMs);
 }
 
 /** How many parts of `range` (longer than 50 ms: frame snapping is not a cut) `keeps` leave out. */
@@ -110,12 +121,7 @@ export async function applyTrimSilence(
       cache.set(file, silences);
     }
     const source = sourceRange(segment);
-    const local = (await silences)
-      .map((s) => ({
-        startMs: Math.max(s.startMs, source.startMs) - source.startMs,
-        endMs: Math.min(s.endMs, source.endMs) - source.startMs,
-      }))
-      .filter((s) => s.endMs > s.startMs);
+    const local = withinSegment(await silences, source);
     // Nearest-frame snapping: silencedetect's µs jitter must not cost a whole frame at each cut.
     const keeps = keepIntervals(local, source.endMs - source.startMs, keepOpts)
       .map((k) => ({
@@ -146,15 +152,8 @@ export async function applyTrimIntro(
   const first = videoTrack(draft)?.sg[0];
   const file = first ? localSource(first, ctx) : undefined;
   if (!first || !file) return 'trim the intro: the first clip has no audio to find a silent intro in';
-  const source = sourceRange(first);
-  const silences = (await silencesOf(file, -28, 200, ctx)).filter((s) => s.endMs > source.startMs);
-  const lead = leadingSilenceMs(
-    silences.map((s) => ({
-      startMs: Math.max(0, s.startMs - source.startMs),
-      endMs: s.endMs - source.startMs,
-    })),
-  );
-  const cut = snapToFrame(Math.max(0, lead - 200), draftFps(draft));
+  const lead = leadingSilenceMs(withinSegment(await silencesOf(file, -28, 200, ctx), sourceRange(first)));
+  const cut = snapToFrame(Math.max(0, lead - 200) / segmentSpeed(first), draftFps(draft));
   if (cut <= 0) return 'trim the intro: the video starts with sound, nothing to trim';
   applyCut(draft, { op: 'cutStart', ms: cut });
   return `trimmed the intro: cut ${fmtSeconds(cut)} s of leading silence`;
