@@ -21,7 +21,7 @@ export interface OutputStreams {
  * carries people's text (progress, hints, warnings, errors).
  */
 export class Output {
-  readonly facts: TtyFacts;
+  facts: TtyFacts;
   readonly c: ChalkInstance;
   private readonly stdout: OutputStreams['stdout'];
   private readonly stderr: OutputStreams['stderr'];
@@ -87,7 +87,9 @@ export class Output {
 
   /** A view of this output whose people's lines start with `prefix` and whose events carry `fields`. */
   child(prefix: string, fields: Record<string, unknown>): Output {
-    const view = Object.create(this) as Output;
+    const view = Object.create(this) as Output & { facts: TtyFacts };
+    // jobs run side by side: one spinner per job would fight over the line, so children print milestones
+    view.facts = { ...this.facts, animate: false };
     view.prefix = `${this.prefix}${prefix}`;
     view.fields = { ...this.fields, ...fields };
     return view;

@@ -78,6 +78,8 @@ function addChat(program: Command): void {
   program
     .command('chat')
     .description('talk to the editor turn by turn (reads lines from stdin when it is not a terminal)')
+    .option('--local', 'edit on this machine with ffmpeg; nothing is uploaded')
+    .option('--cloud', 'use the cloud API even when `engine` is set to local')
     .addOption(session())
     .option('--new', 'start a new session')
     .option('-o, --output <path>', 'where "export" saves the video')
@@ -86,7 +88,11 @@ function addChat(program: Command): void {
     .addHelpText(
       'after',
       `\nInside the chat, these run locally without the agent:\n  export | 导出 | download | send me the video   → nemo export\n  credits | 积分 | balance | 余额               → nemo credits\n  status | 状态 | show tracks                    → nemo state\n  upload <path> | 上传 <path>                    → nemo upload\n  exit | quit                                     → leave\n${examples(
-        ['nemo chat', `printf 'upload clip.mp4\\nadd a title "Hello"\\nexport\\n' | nemo chat --new`],
+        [
+          'nemo chat',
+          `printf 'upload clip.mp4\\nadd a title "Hello"\\nexport\\n' | nemo chat --new`,
+          `printf 'upload clip.mp4\\ntrim silences\\nstatus\\nexport\\n' | nemo chat --local --new`,
+        ],
       )}`,
     )
     .action(lazy(() => import('./commands/chat.js')));

@@ -67,6 +67,28 @@ describe('nemo chat fed from piped stdin', () => {
   });
 });
 
+describe('nemo chat --local', () => {
+  it('the iterative workflow on this machine: upload, instructions, 状态, export; no request made', async () => {
+    const e = testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' });
+    const output = join(dir, 'chat-local.mp4');
+    const script = [`upload ${clip}`, "add a title 'Local'", 'make it warmer', '状态', '导出'].join('\n');
+    const r = await nemo(['chat', '--local', '--new', '-o', output], { env: e, input: `${script}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/• colour grade: warm/);
+    expect(r.stdout).toMatch(/^Timeline \(2 tracks\).*Title: "Local"/m);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(output);
+    expect(statSync(output).size).toBeGreaterThan(1000);
+    const state = await nemo(['state', '--local', '--json'], { env: e });
+    expect(JSON.parse(state.stdout).draft.t).toHaveLength(2);
+    const unknown = await nemo(['chat', '--local'], {
+      env: e,
+      input: 'make it look like a Wes Anderson film\n',
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/does not understand/);
+  });
+});
+
 describe('sessions, config, auth', () => {
   it('session new|list|use|show and state of the current session', async () => {
     const e = env();

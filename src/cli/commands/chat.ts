@@ -3,6 +3,7 @@ import type { NemoClient } from '../../api/index.js';
 import type { Quality, SessionRecord } from '../../config/index.js';
 import { parseDraft } from '../../timeline/index.js';
 import { pickQuality } from '../args.js';
+import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import { chatTurn } from '../flows/chat-turn.js';
 import { exportOutputPath, exportSession } from '../flows/export.js';
@@ -14,6 +15,8 @@ import { type Intent, routeIntent } from '../intents.js';
 import { checkOutputPath } from '../output-path.js';
 
 export interface ChatOptions {
+  local?: boolean;
+  cloud?: boolean;
   session?: string;
   new?: boolean;
   output?: string;
@@ -99,13 +102,25 @@ class ChatSession {
  */
 export async function run(ctx: Ctx, _args: unknown, opts: ChatOptions): Promise<void> {
   const quality = pickQuality(opts.quality, ctx.settings().quality);
-  const session = opts.new ? await createSession(ctx) : await sessionFor(ctx, opts.session, { create: true });
-  const client = await ctx.client();
-  const chat = new ChatSession(ctx, client, session, quality, opts);
+  if (opts.local && opts.cloud) throw new UsageError('--local and --cloud exclude each other', 'pick one');
+  const local = opts.local || (!opts.cloud && ctx.settings().engine === 'local');
   const tty = !!process.stdin.isTTY;
-  ctx.out.info(
-    `session ${session.sessionId}${tty ? ' — type an instruction, "export", "status", "credits", "upload <file>", or "exit"' : ''}`,
-  );
+  let chat: { handle(intent: Exclude<Intent, { kind: 'quit' }>): Promise<void> };
+  if (local) {
+    const { LocalChat } = await import('../flows/local-chat.js');
+    chat = new LocalChat(ctx, { output: opts.output, force: opts.force, quality, fresh: !!opts.new });
+    ctx.out.info(
+      `local project (nothing leaves this machine)${tty ? ' — "upload <file>", then instructions, "status", "export", "exit"' : ''}`,
+    );
+  } else {
+    const session = opts.new
+      ? await createSession(ctx)
+      : await sessionFor(ctx, opts.session, { create: true });
+    chat = new ChatSession(ctx, await ctx.client(), session, quality, opts);
+    ctx.out.info(
+      `session ${session.sessionId}${tty ? ' — type an instruction, "export", "status", "credits", "upload <file>", or "exit"' : ''}`,
+    );
+  }
   const rl = createInterface({
     input: process.stdin,
     output: tty ? process.stderr : undefined,
