@@ -120,7 +120,7 @@ async function receiveMultipart(
     ? Math.min(64 * 1024, Number.isFinite(declared) ? Math.floor(declared / 2) : 64 * 1024)
     : -1;
   let file: { fh: FileHandle; hash: ReturnType<typeof createHash>; incoming: Incoming } | undefined;
-  let fileBytes = 0;
+  let partBytes = 0;
   const parser = new MultipartParser(boundary, {
     async onPartStart(h) {
       if (h.filename === undefined) return; // a plain field: ignored
@@ -130,9 +130,9 @@ async function receiveMultipart(
       file = { fh: await open(incoming.path, 'wx'), hash: createHash('md5'), incoming };
     },
     async onPartData(chunk) {
+      partBytes += chunk.length; // plain fields count too
+      if (partBytes > max) throw tooLarge(max);
       if (!file) return;
-      fileBytes += chunk.length;
-      if (fileBytes > max) throw tooLarge(max);
       file.hash.update(chunk);
       await file.fh.write(chunk);
     },
