@@ -35,7 +35,8 @@ export function applyTitle(draft: Draft, op: Extract<EditOp, { op: 'title' }>): 
   return `added ${what} ${JSON.stringify(op.text)} at ${fmtSeconds(at)}-${fmtSeconds(at + d)} s`;
 }
 
-function requireFile(file: string, what: string): string {
+/** The absolute path of a file the user named; an `EditInputError` when it does not exist. */
+export function requireFile(file: string, what: string): string {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new EditInputError(`${what}: file not found: ${file}`);
   return abs;

@@ -1,6 +1,6 @@
 import type { Draft } from '../timeline/index.js';
 import { applyCut, applyTrimIntro, applyTrimSilence } from './apply-cuts.js';
-import { applyCaptions, applyMusic, applyTitle } from './apply-tracks.js';
+import { applyCaptions, applyMusic, applyTitle, requireFile } from './apply-tracks.js';
 import { syncDuration, videoTrack } from './draft-build.js';
 import { abortAware, EngineAbortedError } from './errors.js';
 import { segmentSpeed } from './timeline-cut.js';
@@ -70,7 +70,8 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
       fx(draft).denoise = true;
       return 'denoise the audio';
     case 'grade':
-      fx(draft).grade = op.look === 'lut' ? { look: 'lut', lut: op.lut } : { look: op.look };
+      fx(draft).grade =
+        op.look === 'lut' ? { look: 'lut', lut: requireFile(op.lut ?? '', 'LUT') } : { look: op.look };
       return op.look === 'lut' ? `colour grade with LUT ${op.lut}` : `colour grade: ${GRADE_NAMES[op.look]}`;
     case 'title':
       return applyTitle(draft, op);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { type Draft, draftDuration, TrackType } from '../../timeline/index.js';
 import { type LoudnormMeasurement, loudnormFilter } from '../analysis/loudness.js';
 import { draftFps, videoTrack } from '../draft-build.js';
@@ -113,9 +112,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
     }
     if (fx.grade) {
       const grade =
-        fx.grade.look === 'lut'
-          ? `lut3d=file=${filterValue(path.resolve(fx.grade.lut ?? ''))}`
-          : GRADES[fx.grade.look];
+        fx.grade.look === 'lut' ? `lut3d=file=${filterValue(fx.grade.lut ?? '')}` : GRADES[fx.grade.look];
       if (grade) video = g.chain(video, grade, 'vg');
     }
     const preset = fx.preset ? PRESETS[fx.preset.name] : undefined;
