@@ -1,17 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
+import { makeClip, makeTone, tempDir } from '../helpers/media.js';
 import {
+  CLIP,
   call,
   chat,
-  makeClip,
   newSession,
   newToken,
   readUntilDropped,
-  tempDir,
   texts,
   uploadFiles,
   waitRender,
@@ -27,17 +25,8 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   const tmp = await tempDir();
   cleanup = tmp.cleanup;
-  clip = await makeClip(join(tmp.dir, 'clip.mp4'));
-  song = join(tmp.dir, 'song.wav');
-  await promisify(execFile)('ffmpeg', [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=220:duration=3',
-    song,
-  ]);
+  clip = await makeClip(join(tmp.dir, 'clip.mp4'), CLIP);
+  song = await makeTone(join(tmp.dir, 'song.wav'), 3);
   server = await startServer({ heartbeatMs: 20 });
   base = server.url;
 });

@@ -3,15 +3,15 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultFlag, type RunningServer, startServer } from '../../src/server/index.js';
+import { makeClip, tempDir } from '../helpers/media.js';
 import {
+  CLIP,
   call,
   chat,
-  makeClip,
   multipartBody,
   newSession,
   newToken,
   readUntilDropped,
-  tempDir,
   texts,
   uploadFiles,
   waitRender,
@@ -25,7 +25,7 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  clip = await makeClip(join(dir, 'clip.mp4'));
+  clip = await makeClip(join(dir, 'clip.mp4'), CLIP);
   server = await startServer({ heartbeatMs: 20, dataDir: join(dir, 'data') });
   base = server.url;
 });

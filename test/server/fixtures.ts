@@ -1,70 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 
-const run = promisify(execFile);
-
-/** A temp dir for one test file; `cleanup()` removes it. */
-export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'nemo-server-test-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** A small H.264/AAC MP4 from lavfi testsrc2 + sine (320×180, 25 fps). */
-export async function makeClip(path: string, seconds = 2): Promise<string> {
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=320x180:rate=25:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-shortest',
-    path,
-  ]);
-  return path;
-}
-
-/** ffprobe's view of a file: duration in seconds and the stream kinds. */
-export async function ffprobe(
-  path: string,
-): Promise<{ duration: number; streams: string[]; format: string }> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_format',
-    '-show_streams',
-    '-of',
-    'json',
-    path,
-  ]);
-  const json = JSON.parse(stdout) as {
-    format: { duration: string; format_name: string };
-    streams: { codec_type: string }[];
-  };
-  return {
-    duration: Number(json.format.duration),
-    streams: json.streams.map((s) => s.codec_type),
-    format: json.format.format_name,
-  };
-}
+/** The test clip: 2 s of lavfi testsrc2 + tone, 320×180 at 25 fps (make it with `makeClip` of test/helpers). */
+export const CLIP = { durationS: 2, width: 320, height: 180, fps: 25 };
 
 export interface Reply {
   status: number;

@@ -3,15 +3,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
+import { makeClip, probeStreams, tempDir } from '../helpers/media.js';
 import {
   ATTRIBUTION,
+  CLIP,
   call,
   chat,
-  ffprobe,
-  makeClip,
   newSession,
   newToken,
-  tempDir,
   texts,
   uploadFiles,
   waitRender,
@@ -25,7 +24,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   const tmp = await tempDir();
   ({ dir, cleanup } = tmp);
-  clip = await makeClip(join(dir, 'clip.mp4'));
+  clip = await makeClip(join(dir, 'clip.mp4'), CLIP);
 });
 afterAll(() => cleanup?.());
 
@@ -101,10 +100,10 @@ describe('seeds flow against nemo serve (ADK events, v44 poll)', () => {
     expect(Number(file.headers['content-length'])).toBe(file.body.length);
     const out = join(dir, 'out.mp4');
     await writeFile(out, file.body);
-    const probe = await ffprobe(out);
-    expect(probe.streams).toEqual(expect.arrayContaining(['video', 'audio']));
-    expect(probe.duration).toBeGreaterThan(0.8);
-    expect(probe.duration).toBeLessThan(1.25);
+    const probe = await probeStreams(out);
+    expect(probe.streams.map((s) => s.codec_type)).toEqual(expect.arrayContaining(['video', 'audio']));
+    expect(Number(probe.format.duration)).toBeGreaterThan(0.8);
+    expect(Number(probe.format.duration)).toBeLessThan(1.25);
 
     const fallback = await call(base, 'GET', `/api/render/proxy/${id}/download`, { token });
     expect(fallback.status).toBe(200);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopback } from '../../src/server/http.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { displayName } from '../../src/server/uploads.js';
-import { call, makeClip, newSession, newToken, tempDir, uploadFiles } from './fixtures.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+import { CLIP, call, newSession, newToken, uploadFiles } from './fixtures.js';
 
 let server: RunningServer;
 let base: string;
@@ -17,7 +18,7 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  clipBytes = await readFile(await makeClip(join(dir, 'clip.mp4')));
+  clipBytes = await readFile(await makeClip(join(dir, 'clip.mp4'), CLIP));
   server = await startServer({
     dataDir: join(dir, 'data'),
     maxUploadBytes: 512 * 1024,

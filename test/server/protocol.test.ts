@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
-import { call, chat, makeClip, newSession, newToken, tempDir, texts, uploadFiles } from './fixtures.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+import { CLIP, call, chat, newSession, newToken, texts, uploadFiles } from './fixtures.js';
 
 let server: RunningServer;
 let base: string;
@@ -12,7 +13,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   const tmp = await tempDir();
   cleanup = tmp.cleanup;
-  clip = await makeClip(join(tmp.dir, 'clip.mp4'));
+  clip = await makeClip(join(tmp.dir, 'clip.mp4'), CLIP);
   server = await startServer({ heartbeatMs: 50 });
   base = server.url;
 });
