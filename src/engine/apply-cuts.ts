@@ -14,20 +14,25 @@ import {
 } from './timeline-cut.js';
 import type { ApplyContext, EditOp } from './types.js';
 
-type CutOp = Extract<EditOp, { op: 'cutStart' | 'cutEnd' | 'keepRange' | 'trimTo' }>;
+type CutOp = Extract<EditOp, { op: 'cutStart' | 'cutEnd' | 'keepRange' | 'cutRange' | 'trimTo' }>;
 
-/** The timeline range a cut op keeps, frame-snapped. */
-function keptRange(op: CutOp, totalMs: number, fps: number): Range {
+/** The timeline ranges a cut op keeps, frame-snapped. */
+function keptRanges(op: CutOp, totalMs: number, fps: number): Range[] {
   const snap = (ms: number): number => snapToFrame(Math.min(Math.max(ms, 0), totalMs), fps);
   switch (op.op) {
     case 'cutStart':
-      return { startMs: snap(op.ms), endMs: totalMs };
+      return [{ startMs: snap(op.ms), endMs: totalMs }];
     case 'cutEnd':
-      return { startMs: 0, endMs: snap(totalMs - op.ms) };
+      return [{ startMs: 0, endMs: snap(totalMs - op.ms) }];
     case 'keepRange':
-      return { startMs: snap(op.fromMs), endMs: snap(op.toMs) };
+      return [{ startMs: snap(op.fromMs), endMs: snap(op.toMs) }];
+    case 'cutRange':
+      return [
+        { startMs: 0, endMs: snap(op.fromMs) },
+        { startMs: snap(op.toMs), endMs: totalMs },
+      ].filter((r) => r.endMs - r.startMs >= 1);
     case 'trimTo':
-      return { startMs: 0, endMs: snap(op.ms) };
+      return [{ startMs: 0, endMs: snap(op.ms) }];
   }
 }
 
@@ -39,21 +44,23 @@ function describeCut(op: CutOp): string {
       return `cut the last ${fmtSeconds(op.ms)} s`;
     case 'keepRange':
       return `kept ${fmtSeconds(op.fromMs)}-${fmtSeconds(op.toMs)} s`;
+    case 'cutRange':
+      return `cut ${fmtSeconds(op.fromMs)}-${fmtSeconds(op.toMs)} s`;
     case 'trimTo':
       return `trimmed to ${fmtSeconds(op.ms)} s`;
   }
 }
 
-/** Cuts by timeline position: first/last N s, keep a range, trim to N s. */
+/** Cuts by timeline position: first/last N s, keep or remove a range, trim to N s. */
 export function applyCut(draft: Draft, op: CutOp): string {
   const track = videoTrack(draft);
   const total = videoEndMs(draft);
   if (!track || total <= 0) throw new EditInputError(`${describeCut(op)}: the draft has no video`);
-  const range = keptRange(op, total, draftFps(draft));
-  if (range.endMs - range.startMs < 1)
+  const ranges = keptRanges(op, total, draftFps(draft)).filter((r) => r.endMs - r.startMs >= 1);
+  if (ranges.length === 0)
     throw new EditInputError(`${describeCut(op)}: nothing would be left of the ${fmtSeconds(total)} s video`);
-  keepTimelineRanges(track, [range]);
-  return `${describeCut(op)} (${fmtSeconds(total)} s → ${fmtSeconds(range.endMs - range.startMs)} s)`;
+  keepTimelineRanges(track, ranges);
+  return `${describeCut(op)} (${fmtSeconds(total)} s → ${fmtSeconds(videoEndMs(draft))} s)`;
 }
 
 /** Resolves a segment's source to a local file the analysis can read. */

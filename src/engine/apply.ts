@@ -54,6 +54,7 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
     case 'cutStart':
     case 'cutEnd':
     case 'keepRange':
+    case 'cutRange':
     case 'trimTo':
       return applyCut(draft, op);
     case 'speed':

@@ -14,7 +14,7 @@ export const SUPPORTED_OPERATIONS: readonly string[] = [
   'trim silences (also "aggressive"/"gentle"; 剪掉静音)',
   'cut the first 5 seconds / cut the last 3s',
   'trim the intro (leading silence) / trim the first 4 seconds of intro',
-  'keep 0:10-0:25',
+  'keep 0:10-0:25 / cut 0:05-0:08',
   'trim to 30s',
   'speed up 1.5x / 2x speed / slow down to 0.5x',
   'mute / remove the audio (静音)',
@@ -55,13 +55,17 @@ const trimIntro: Rule = (c) => {
   return [ms === undefined ? { op: 'trimIntro' } : { op: 'trimIntro', ms }];
 };
 
-const keepRange: Rule = (c) => {
+/** "keep 0:10-0:25" keeps a range; "cut 0:05-0:10" / "remove from 5s to 8s" removes one. */
+const range: Rule = (c) => {
   const m = new RegExp(`${TIME}\\s*(?:-|–|—|to|until|till|through|到|至)\\s*${TIME}`).exec(c.masked);
-  if (!m || !has(c, /\b(keep|only|use|extract|clip|from|between)\b|保留|只要/)) return undefined;
+  if (!m) return undefined;
   const fromMs = parseTime(m[1]!);
   const toMs = parseTime(m[2]!);
   if (fromMs === undefined || toMs === undefined || toMs <= fromMs) return undefined;
-  return [{ op: 'keepRange', fromMs, toMs }];
+  if (has(c, /\b(keep|only|use|extract|clip)\b|保留|只要/)) return [{ op: 'keepRange', fromMs, toMs }];
+  if (has(c, /\b(cut|remove|delete|drop|skip|chop)\b|剪掉|删除|去掉/))
+    return [{ op: 'cutRange', fromMs, toMs }];
+  return has(c, /\b(from|between)\b/) ? [{ op: 'keepRange', fromMs, toMs }] : undefined;
 };
 
 const cutEdge: Rule = (c) => {
@@ -251,7 +255,7 @@ const RULES: Rule[] = [
   captions,
   trimSilence,
   trimIntro,
-  keepRange,
+  range,
   cutEdge,
   trimTo,
   music,

@@ -7,6 +7,7 @@ export type EditOp =
   | { op: 'cutEnd'; ms: number } // cut/trim the last N s
   | { op: 'trimIntro'; ms?: number } // leading silence, or the first N s
   | { op: 'keepRange'; fromMs: number; toMs: number }
+  | { op: 'cutRange'; fromMs: number; toMs: number } // remove a range from the middle
   | { op: 'trimTo'; ms: number } // keep the first N s
   | { op: 'speed'; factor: number }
   | { op: 'mute' }

@@ -45,6 +45,7 @@ describe('cuts, measured on the output', () => {
     ['cut the first 2 seconds', 4],
     ['cut the last 1.5 seconds', 4.5],
     ['keep 1s to 3.5s', 2.5],
+    ['cut 1s-3.5s', 3.5],
     ['trim to 2.5s', 2.5],
     ['2x speed', 3],
     ['speed up 1.5x', 4],
