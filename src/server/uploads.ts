@@ -206,7 +206,8 @@ async function storeAll(
   const probed = [];
   for (const f of received) {
     const probe = await ctx.engine.probeMedia(f.path).catch((err: Error) => {
-      throw envelopeError(400, 4001, `Could not read "${f.name}" as media: ${err.message.split('\n')[0]}`);
+      ctx.log(`upload: probing ${f.name} failed: ${err.message}`);
+      throw envelopeError(400, 4001, `"${f.name}" is not a readable ${KINDS[f.ext]} file`);
     });
     probed.push({ f, probe });
   }
