@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Draft } from '../timeline/index.js';
 import { applyOps } from './apply.js';
 import { draftFromMedia } from './draft-build.js';
-import { UnknownInstructionError } from './errors.js';
+import { EditInputError, UnknownInstructionError } from './errors.js';
 import { planInstruction, SUPPORTED_OPERATIONS } from './planner.js';
 import { probeMedia } from './probe.js';
 import { renderDraft } from './runner.js';
@@ -46,6 +47,8 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
   o.onEvent?.({ type: 'plan', plan });
   o.onEvent?.({ type: 'analysis', what: 'probe' });
   const files = o.files.map((f) => path.resolve(f));
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new EditInputError(`input not found: ${missing.join(', ')}`);
   const media = await Promise.all(
     files.map(async (src) => ({ src, info: await probeMedia(src, { signal: o.signal }) })),
   );

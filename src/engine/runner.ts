@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Draft } from '../timeline/index.js';
 import { measureLoudness } from './analysis/loudness.js';
 import { type CompiledDraft, type CompileOptions, compileDraft } from './compile/compile.js';
+import type { OutputFormat } from './compile/output.js';
 import { videoTrack } from './draft-build.js';
 import { abortAware } from './errors.js';
 import { findFfmpeg, getCapabilities } from './ffmpeg.js';
@@ -79,6 +80,12 @@ function parseProgress(onProgress: ((p: RenderProgress) => void) | undefined, to
   };
 }
 
+/** The output format an extension asks for (`.webm`, `.mov`, `.gif`), else mp4. */
+function formatOfPath(file: string): OutputFormat {
+  const ext = path.extname(file).slice(1).toLowerCase();
+  return ext === 'webm' || ext === 'mov' || ext === 'gif' ? ext : 'mp4';
+}
+
 /** `.<name>.nemo-tmp-<pid>.<ext>` next to the output, renamed over it only on success. */
 export function tempOutputPath(outPath: string, format: string): string {
   const ext = path.extname(outPath) || `.${format}`;
@@ -137,13 +144,8 @@ export async function renderDraft(
   let tmp: string | undefined;
   try {
     const env = await ffmpegEnv(ffmpeg, workDir);
-    const base: CompileOptions = {
-      caps,
-      workDir,
-      resolveSrc: resolve,
-      format: opts.format,
-      quality: opts.quality,
-    };
+    const format = opts.format ?? (ready.m?.fx?.format as OutputFormat | undefined) ?? formatOfPath(target);
+    const base: CompileOptions = { caps, workDir, resolveSrc: resolve, format, quality: opts.quality };
     const compiled = compileDraft(ready, await analysisPasses(ready, base, caps, env, opts.signal));
     const script = await prepare(compiled, workDir, 'render');
     tmp = tempOutputPath(target, compiled.format);

@@ -73,7 +73,7 @@ export interface RenderOptions {
   resolveSrc?: (src: string) => string;
   onProgress?: (p: RenderProgress) => void;
   signal?: AbortSignal;
-  /** Overrides draft.m.fx.format. */
+  /** Overrides draft.m.fx.format; without either, the output path's extension decides (else mp4). */
   format?: 'mp4' | 'webm' | 'mov' | 'gif';
   quality?: 'low' | 'medium' | 'high';
 }

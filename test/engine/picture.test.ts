@@ -177,6 +177,9 @@ describe('picture operations, measured on output frames', () => {
     const gif = await videoStream(await edit('export as a gif', 'out.gif', short));
     expect(gif.video.codec_name).toBe('gif');
     expect(gif.audio).toBeUndefined();
+    // Without a format in the instruction, the output's extension decides.
+    const byName = await videoStream(await edit('export', 'by-name.webm', short));
+    expect(byName.video.codec_name).toBe('vp9');
   });
 
   it('mp4 output is H.264/AAC 48 kHz with the moov atom first (+faststart)', async () => {

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measureIntegratedLufs } from '../../src/engine/analysis/loudness.js';
 import {
   draftFromMedia,
+  EditInputError,
   EngineAbortedError,
   FfmpegFailedError,
   FfmpegNotFoundError,
@@ -193,6 +194,17 @@ describe('errors before any work', () => {
     expect((err as UnknownInstructionError).unknown).toEqual(['make it sparkle']);
     expect((err as UnknownInstructionError).supported.length).toBeGreaterThan(10);
     expect(spawns).toEqual([]);
+  });
+
+  it('a missing input file is an EditInputError naming it', async () => {
+    const missing = path.join(dir, 'nope.mp4');
+    const err = await localEdit({
+      files: [missing],
+      instruction: 'export',
+      outPath: path.join(dir, 'nope-out.mp4'),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EditInputError);
+    expect((err as Error).message).toContain(missing);
   });
 
   it('a missing ffmpeg gives FfmpegNotFoundError saying how to install it', async () => {
