@@ -166,14 +166,15 @@ export class RenderManager {
 
   /**
    * When the next poll is worth making (ms): the expected time left, from the engine's progress rate
-   * and the minimum render time, between 50 ms and 2 s. Sent as `X-Poll-After-Ms` while the job runs.
+   * (once past 5 %) and the minimum render time, between 50 ms and 1 s. Sent as `X-Poll-After-Ms` while
+   * the job runs.
    */
   private pollAfterMs(job: RenderJob): number | undefined {
     if (FINISHED.includes(job.status)) return undefined;
     if (job.startedAt === undefined) return 250;
     const elapsed = Date.now() - job.startedAt;
-    const byEngine = job.fraction > 0 ? (elapsed * (1 - job.fraction)) / job.fraction : 500;
-    return Math.round(Math.min(2000, Math.max(50, byEngine, job.minMs - elapsed)));
+    const byEngine = job.fraction >= 0.05 ? (elapsed * (1 - job.fraction)) / job.fraction : 500;
+    return Math.round(Math.min(1000, Math.max(50, byEngine, job.minMs - elapsed)));
   }
 
   /** `GET /api/render/proxy/lambda/<id>` in the configured shape. */

@@ -248,5 +248,12 @@ async function storeAll(
 function draftOfUploads(ctx: ServerContext, media: StoredMedia[]): Draft | undefined {
   const visual = media.filter((m) => m.info.file_type !== 'audio');
   if (visual.length === 0) return undefined;
-  return ctx.engine.draftFromMedia(visual.map((m) => ({ src: m.info.cdn_url, info: m.probe })));
+  const draft = ctx.engine.draftFromMedia(visual.map((m) => ({ src: m.info.cdn_url, info: m.probe })));
+  // Segments are named after their URL's last part (percent-encoded); people know the file name.
+  const names = new Map(visual.map((m) => [m.info.cdn_url, m.info.filename]));
+  for (const seg of draft.t.flatMap((t) => t.sg)) {
+    const name = seg.m?.src && names.get(seg.m.src);
+    if (name) seg.m!.name = name;
+  }
+  return draft;
 }

@@ -125,7 +125,7 @@ describe('sessions, credits, claim, state', () => {
     expect(file.cdn_url).toMatch(new RegExp(`^${base}/media/${sid}/[0-9a-f]{24}/clip\\.mp4$`));
     const state = await call(base, 'GET', `/api/state/nemo_agent/me/${sid}/latest`, { token });
     expect(state.json.data.state.video_infos).toEqual([file]);
-    expect(state.json.data.state.draft.t[0].sg[0].m.src).toBe(file.cdn_url);
+    expect(state.json.data.state.draft.t[0].sg[0].m).toMatchObject({ src: file.cdn_url, name: 'clip.mp4' });
     expect(state.json.data.state.canvas_config).toEqual({ width: 320, height: 180, aspect_ratio: '16:9' });
     const media = await call(base, 'GET', new URL(file.cdn_url).pathname);
     expect(media.status).toBe(200);
