@@ -39,15 +39,16 @@ async function delay(ctx, clip) {
   });
   if (started.missing) return pendingRow('5', DELAY_WHAT, DELAY_BUDGET, started.missing);
   const server = started.server;
-  const relay = await startRelay(server.port);
+  const own = Array.isArray((await http.stats(server.url)).sseWrites);
+  const relay = own ? null : await startRelay(server.port);
   const runs = ctx.quick ? 1 : 5;
   const delays = [];
-  const bySource = { server: 0, relay: 0 };
   try {
     for (let i = 0; i < runs; i++) {
-      const fromLine = relay.lines.length;
+      const fromLine = relay?.lines.length ?? 0;
+      const runStart = Date.now();
       const cli = [];
-      const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: relay.url });
+      const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: relay?.url ?? server.url });
       const out = join(ctx.tmpDir, `sse-${i}.mp4`);
       const [cmd, args] = nemoArgv(
         'edit',
@@ -58,23 +59,19 @@ async function delay(ctx, clip) {
         '--force',
         '--json',
       );
-      const r = await runMeasured(cmd, args, {
-        env,
-        tmpDir: ctx.tmpDir,
-        onLine: (line, at) => cli.push({ line, at }),
-      });
+      const onLine = (line, at) => cli.push({ line, at });
+      const r = await runMeasured(cmd, args, { env, tmpDir: ctx.tmpDir, onLine });
       if (r.code !== 0) throw new Error(`nemo edit exited ${r.code}: ${r.stderr.slice(-400)}`);
       const cliEvents = cli.map(classifyCliLine).filter(Boolean);
-      const st = await http.stats(server.url);
-      const writes = Array.isArray(st.sseWrites) ? st.sseWrites.map(classifyServerWrite) : null;
-      const serverEvents = writes ?? relay.lines.slice(fromLine).map(classifyServerLine);
-      const pairs = pairDelays(serverEvents, cliEvents);
-      bySource[writes ? 'server' : 'relay'] += pairs.length;
-      delays.push(...pairs);
-      if (writes) st.sseWrites.length = 0;
+      const serverEvents = own
+        ? (await http.stats(server.url)).sseWrites
+            .filter((w) => w.writtenAt >= runStart)
+            .map(classifyServerWrite)
+        : relay.lines.slice(fromLine).map(classifyServerLine);
+      delays.push(...pairDelays(serverEvents, cliEvents));
     }
   } finally {
-    await relay.close();
+    await relay?.close();
     await server.close();
   }
   if (!delays.length)
@@ -95,7 +92,9 @@ async function delay(ctx, clip) {
     status: 'measured',
     notes: [
       `${runs} edits, ${delays.length} events paired (${kinds.join(', ')})`,
-      `write times: ${bySource.server ? `server /_nemo/stats sseWrites (${bySource.server})` : ''}${bySource.relay ? `loopback relay (${bySource.relay}; /_nemo/stats has no sseWrites yet)` : ''}`,
+      own
+        ? "write times: the server's own clock (/_nemo/stats sseWrites: Date.now() right after each frame was written)"
+        : 'write times: a loopback relay between the CLI and the server (/_nemo/stats has no sseWrites yet)',
       'CLI time: when the bench read the NDJSON line from the CLI stdout pipe',
     ],
   };
@@ -114,28 +113,19 @@ function serverHasAgentMinMs() {
 }
 
 /**
- * One `nemo edit --json` whose agent works for `agentMinMs` while the server sends a heartbeat every 2 ms; the
- * CLI's RSS is sampled from /proc every 100 ms. "Flat" = the least-squares growth over the last 3/4 of the
- * heartbeat phase is ≤ 5 MiB.
+ * One `nemo edit --json` whose agent works for `workMs` while a heartbeat arrives every 2 ms; the CLI's RSS is
+ * sampled from /proc every 100 ms. "Flat" = the least-squares growth over the last 3/4 of the heartbeat phase is
+ * ≤ 5 MiB. The server's own `agentMinMs` when it has one; else the relay holds the stream after the tool call and
+ * sends the heartbeats itself (same bytes, same framing).
  */
 async function memory(ctx, clip) {
-  if (!serverHasAgentMinMs()) {
-    return pendingRow(
-      '5b',
-      MEM_WHAT,
-      MEM_BUDGET,
-      'the server has no `agentMinMs` option to keep the agent working (bench/NEEDS.md item 4)',
-    );
-  }
-  const agentMinMs = ctx.quick ? 5000 : 60_000;
-  const started = await http.startBenchServer({
-    dataDir: join(ctx.tmpDir, 'hb-data'),
-    heartbeatMs: 2,
-    agentMinMs,
-  });
+  const workMs = ctx.quick ? 5000 : 60_000;
+  const own = serverHasAgentMinMs();
+  const opts = own ? { heartbeatMs: 2, agentMinMs: workMs } : {};
+  const started = await http.startBenchServer({ dataDir: join(ctx.tmpDir, 'hb-data'), ...opts });
   if (started.missing) return pendingRow('5b', MEM_WHAT, MEM_BUDGET, started.missing);
   const server = started.server;
-  const relay = await startRelay(server.port);
+  const relay = await startRelay(server.port, own ? {} : { hold: { ms: workMs, everyMs: 2 } });
   const samples = [];
   try {
     const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: relay.url });
@@ -175,7 +165,7 @@ async function memory(ctx, clip) {
     pass: growth <= 5,
     status: 'measured',
     notes: [
-      `${beats.length} heartbeats over ${((to - from) / 1000).toFixed(1)} s (heartbeatMs 2, agentMinMs ${agentMinMs}); RSS sampled every 100 ms`,
+      `${beats.length} heartbeats over ${((to - from) / 1000).toFixed(1)} s, one every 2 ms, ${own ? 'from the server (heartbeatMs 2, agentMinMs)' : "sent by the bench relay in the server's chunked framing after the tool call (the server has no agentMinMs yet)"}; RSS sampled every 100 ms`,
       `least-squares growth over the last 3/4: ${growth.toFixed(2)} MiB (${(perMs * 60_000).toFixed(2)} MiB/min)`,
     ],
   };

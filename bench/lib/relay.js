@@ -8,9 +8,12 @@ const REQUEST_LINE = /(GET|POST|HEAD|PUT|DELETE|PATCH) (\/\S*) HTTP\/1\.[01]\r\n
  * - `requests`: each HTTP request line the client sends ({at, method, path});
  * - `lines`: each complete SSE line (`data:` or `:` comment) the server sends ({at, line}), where `at` is the
  *   arrival of the chunk that completed the line — i.e. when the server wrote it.
- * Bytes are forwarded unchanged. `close()` ends every connection.
+ * Bytes are forwarded unchanged, except with `hold` ({ms, everyMs}): a chunked `text/event-stream` response is
+ * held after its first event (the agent's tool call, when the agent starts working) for `ms`, while the relay sends
+ * a `: ping` heartbeat chunk every `everyMs` in the server's own chunked framing; then the held bytes follow. This
+ * stands in for a server that keeps its agent working (NEEDS.md item 4). `close()` ends every connection.
  */
-export async function startRelay(targetPort) {
+export async function startRelay(targetPort, { hold } = {}) {
   const requests = [];
   const lines = [];
   const sockets = new Set();
@@ -25,9 +28,10 @@ export async function startRelay(targetPort) {
       for (const m of head.matchAll(REQUEST_LINE)) requests.push({ at, method: m[1], path: m[2] });
       upstream.write(chunk);
     });
+    const held = hold ? holder(client, hold, lines) : null;
     upstream.on('data', (chunk) => {
       const at = nowMs();
-      client.write(chunk);
+      if (!held?.pass(chunk)) client.write(chunk);
       if (chunk.length > 1_000_000) return; // media bytes, not an event stream
       partial += chunk.toString('utf8');
       let nl = partial.indexOf('\n');
@@ -40,6 +44,7 @@ export async function startRelay(targetPort) {
       if (partial.length > 20_000_000) partial = '';
     });
     const end = () => {
+      if (held?.holding()) return held.onRelease(end);
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
@@ -61,5 +66,49 @@ export async function startRelay(targetPort) {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+const PING_CHUNK = Buffer.from('8\r\n: ping\n\n\r\n');
+
+/**
+ * The `hold` state of one connection: `pass(chunk)` returns true when it took care of the chunk (forwarded it
+ * and started holding, or queued it while holding).
+ */
+function holder(client, { ms, everyMs }, lines) {
+  let state = 'idle'; // idle → armed (event-stream headers seen) → holding → released
+  const queue = [];
+  const waiting = [];
+  return {
+    holding: () => state === 'holding',
+    onRelease: (fn) => waiting.push(fn),
+    pass(chunk) {
+      if (state === 'holding') {
+        queue.push(chunk);
+        return true;
+      }
+      const text = state === 'released' ? '' : chunk.subarray(0, 8192).toString('latin1');
+      if (
+        state === 'idle' &&
+        /content-type: text\/event-stream/i.test(text) &&
+        /transfer-encoding: chunked/i.test(text)
+      ) {
+        state = 'armed';
+      }
+      if (state !== 'armed' || !text.includes('data: ')) return false;
+      client.write(chunk);
+      state = 'holding';
+      const timer = setInterval(() => {
+        client.write(PING_CHUNK);
+        lines.push({ at: nowMs(), line: ': ping' });
+      }, everyMs);
+      setTimeout(() => {
+        clearInterval(timer);
+        state = 'released';
+        for (const c of queue.splice(0)) client.write(c);
+        for (const fn of waiting.splice(0)) fn();
+      }, ms);
+      return true;
+    },
   };
 }
