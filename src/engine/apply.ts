@@ -88,8 +88,8 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
       fx(draft).preset = { name: op.name, fit: op.fit ?? 'blur' };
       return `preset ${op.name}${op.fit === 'crop' ? ' (crop)' : ''}`;
     case 'enhance':
-      fx(draft).enhance = { scale: op.scale ?? 2 };
-      return `enhance (denoise, lanczos upscale up to ×${op.scale ?? 2}, sharpen)`;
+      fx(draft).enhance = op.scale === undefined ? {} : { scale: op.scale };
+      return `enhance (denoise, lanczos upscale ${op.scale === undefined ? 'to 1080p' : `×${op.scale}`} in ≤2× steps, sharpen)`;
     case 'stabilize':
       fx(draft).stabilize = true;
       return 'stabilize';

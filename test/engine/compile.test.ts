@@ -43,4 +43,21 @@ describe('compileDraft (pure: draft → one graph)', () => {
     expect(c.inputs).toEqual(['-i', '/a.mp4', '-i', '/b.mp4']);
     expect(c.outputArgs).toEqual(expect.arrayContaining(['-crf', '26']));
   });
+
+  it('enhance reaches 1080p in steps of at most 2× and never upscales 1080p sources', async () => {
+    const caps = await getCapabilities();
+    const draft = (width: number, height: number): Draft => ({
+      t: [{ tt: 0, sg: [clip('/a.mp4', 0, 1000)] }],
+      m: { width, height, fps: 30, fx: { enhance: {} } },
+    });
+    const small = compileDraft(draft(320, 180), { caps, workDir: '/tmp/w' }).graph;
+    expect(small.match(/scale=\d+:\d+:flags=lanczos/g)).toEqual([
+      'scale=640:360:flags=lanczos',
+      'scale=1280:720:flags=lanczos',
+      'scale=1920:1080:flags=lanczos',
+    ]);
+    const hd = compileDraft(draft(1920, 1080), { caps, workDir: '/tmp/w' }).graph;
+    expect(hd).not.toMatch(/flags=lanczos/);
+    expect(hd).toMatch(/hqdn3d.*unsharp/);
+  });
 });

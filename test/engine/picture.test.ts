@@ -129,10 +129,10 @@ describe('picture operations, measured on output frames', () => {
     expect(video.pix_fmt).toBe('yuv420p');
   });
 
-  it('enhance upscales at most 2× (320×180 → 640×360) and stabilize/denoise/vintage run in the same pass', async () => {
+  it('"upscale 2x" doubles the size (320×180 → 640×360) and stabilize/denoise/vintage run in the same pass', async () => {
     const spawns: SpawnRecord[] = [];
     const stop = onFfmpegSpawn((r) => spawns.push(r));
-    const out = await edit('stabilize, enhance, denoise the audio, vintage', 'enhance.mp4', short);
+    const out = await edit('stabilize, upscale 2x, denoise the audio, vintage', 'enhance.mp4', short);
     stop();
     const { video, audio } = await videoStream(out);
     expect([video.width, video.height]).toEqual([640, 360]);

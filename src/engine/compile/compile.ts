@@ -106,7 +106,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
     if (fx.stabilize)
       video = g.chain(video, stabilizeFilter(vidstab ? opts.transformsFile : undefined), 'vs');
     if (fx.enhance) {
-      const e = enhanceFilters(canvas, fx.enhance.scale ?? 2);
+      const e = enhanceFilters(canvas, fx.enhance.scale);
       video = g.chain(video, e.filters, 've');
       canvas = e.canvas;
     }

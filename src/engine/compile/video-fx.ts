@@ -37,10 +37,15 @@ export function stabilizeFilter(transformsFile: string | undefined): string {
     : 'deshake';
 }
 
-/** Enhance: denoise, lanczos upscale (≤ 2× per step, towards `scale`×, never past 2160p), sharpen. */
-export function enhanceFilters(canvas: Canvas, scale: number): { filters: string; canvas: Canvas } {
+/**
+ * Enhance: denoise, lanczos upscale in steps of at most 2× (to 1080p by default, never when already
+ * ≥ 1080p; to `scale`× when asked, capped at 2160p), then sharpen.
+ */
+export function enhanceFilters(canvas: Canvas, scale?: number): { filters: string; canvas: Canvas } {
   const steps = ['hqdn3d=1.5:1.5:6:6'];
-  const target = Math.min(Math.round(canvas.height * Math.max(1, scale)), Math.max(canvas.height, 2160));
+  const wanted =
+    scale === undefined ? Math.max(canvas.height, 1080) : Math.round(canvas.height * Math.max(1, scale));
+  const target = Math.min(wanted, Math.max(canvas.height, 2160));
   let height = canvas.height;
   let width = canvas.width;
   while (height < target) {
