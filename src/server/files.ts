@@ -3,23 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
 import { envelopeError } from './http.js';
-
-const TYPES: Record<string, string> = {
-  mp4: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-  avi: 'video/x-msvideo',
-  gif: 'image/gif',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  m4a: 'audio/mp4',
-  aac: 'audio/aac',
-};
+import { mimeOf } from './media-types.js';
 
 export interface ServeFileOptions {
   /** `download-cut` fault: send half of the response's bytes (full Content-Length), then drop the socket. */
@@ -55,7 +39,7 @@ export async function serveFile(
   const size = st.size;
   const etag = `"${size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
   const headers: Record<string, string | number> = {
-    'Content-Type': TYPES[extname(path).slice(1).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': mimeOf(extname(path).slice(1)),
     'Accept-Ranges': 'bytes',
     ETag: etag,
     'Last-Modified': st.mtime.toUTCString(),

@@ -3,49 +3,16 @@ import { mkdir, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RenderOptions } from '../engine/types.js';
-import { type Draft, parseDraft } from '../timeline/index.js';
 import type { ServerContext } from './context.js';
 import { serveFile } from './files.js';
 import { readJsonObject, renderError, sendJson } from './http.js';
+import { FINISHED, FORMATS, pollAfterMs, pollBody, type RenderFormat, type RenderJob } from './render-job.js';
+import { parseRenderRequest } from './render-request.js';
 import { mediaResolver } from './resolve.js';
 import { fileKey, type TokenRecord } from './store.js';
 
-type Status = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
-type Format = NonNullable<RenderOptions['format']>;
-type Quality = NonNullable<RenderOptions['quality']>;
-
-interface RenderJob {
-  id: string;
-  userId: string;
-  sessionId: string;
-  draft: Draft;
-  format: Format;
-  quality: Quality;
-  status: Status;
-  /** 0..1 from the engine. */
-  fraction: number;
-  createdAt: number;
-  startedAt?: number;
-  completedAt?: number;
-  error?: string;
-  /** The render takes at least this long (renderMinMs, slow-render). */
-  minMs: number;
-  failByFault: boolean;
-  outPath: string;
-  urlPath: string;
-  outputUrl: string;
-  bytes?: number;
-  durationMs?: number;
-  abort: AbortController;
-}
-
 /** Owner of a registered render made without a session: any token may read it. */
 const ANY_USER = '*';
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const FORMATS: readonly Format[] = ['mp4', 'webm', 'mov', 'gif'];
-const QUALITIES: readonly Quality[] = ['low', 'medium', 'high'];
-const FINISHED: readonly Status[] = ['completed', 'failed', 'cancelled'];
 
 /**
  * Render jobs (§4.8): submitted drafts rendered one at a time by the engine's `renderDraft`, polled in
@@ -61,32 +28,10 @@ export class RenderManager {
   /** `POST /api/render/proxy/lambda` */
   async submit(token: TokenRecord, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { ctx } = this;
-    const body = await readJsonObject(req, ctx.opts.maxJsonBytes);
-    if (!req.headers['x-skill-source']) {
-      throw renderError(
-        402,
-        'Export blocked: requests without attribution headers (X-Skill-Source) cannot export',
-      );
-    }
-    const { id, sessionId } = body;
-    if (typeof id !== 'string' || !ID.test(id)) {
-      throw renderError(400, 'id is required: 1-128 characters of A-Z a-z 0-9 _ . - (e.g. render_<uuid>)');
-    }
-    if (typeof sessionId !== 'string' || !sessionId) throw renderError(400, 'sessionId is required');
-    const draft = parseDraft(body.draft);
-    if (!draft) throw renderError(400, 'draft is required and needs a tracks array (draft.t)');
-    if (!draft.t.some((t) => t.sg.length > 0))
-      throw renderError(400, 'draft has no segments: nothing to render');
-    if ((draft.m?.fx?.grade as { lut?: unknown } | undefined)?.lut) {
-      throw renderError(400, 'LUT grades cannot be rendered by nemo serve: it opens no file a client names');
-    }
-    const output = (body.output ?? {}) as { format?: unknown; quality?: unknown };
-    const format = (output.format ?? draft.m?.fx?.format ?? 'mp4') as Format;
-    const quality = (output.quality ?? 'high') as Quality;
-    if (!FORMATS.includes(format))
-      throw renderError(400, `output.format must be one of ${FORMATS.join(', ')}`);
-    if (!QUALITIES.includes(quality))
-      throw renderError(400, `output.quality must be one of ${QUALITIES.join(', ')}`);
+    const { id, sessionId, draft, format, quality } = parseRenderRequest(
+      req,
+      await readJsonObject(req, ctx.opts.maxJsonBytes),
+    );
     if (this.jobs.has(id)) throw renderError(409, 'duplicate id');
     const slow = ctx.faults.take('slow-render');
     const urlPath = `/renders/${id}.${format}`;
@@ -119,7 +64,7 @@ export class RenderManager {
     const st = await stat(filePath).catch(() => undefined);
     if (!st?.isFile()) throw new Error(`not a file: ${filePath}`);
     const ext = extname(filePath).slice(1).toLowerCase();
-    const format: Format = (FORMATS as readonly string[]).includes(ext) ? (ext as Format) : 'mp4';
+    const format = (FORMATS as readonly string[]).includes(ext) ? (ext as RenderFormat) : 'mp4';
     const id = `render_${randomUUID()}`;
     const urlPath = `/renders/${id}.${format}`;
     const now = Date.now();
@@ -157,64 +102,16 @@ export class RenderManager {
     return job;
   }
 
-  private progress(job: RenderJob): number {
-    if (job.status === 'completed') return 100;
-    if (job.status !== 'processing' || job.startedAt === undefined) return Math.floor(100 * job.fraction);
-    const byTime = job.minMs > 0 ? (Date.now() - job.startedAt) / job.minMs : 1;
-    return Math.min(99, Math.floor(100 * Math.min(job.fraction, byTime)));
-  }
-
-  /**
-   * When the next poll is worth making (ms): the expected time left, from the engine's progress rate
-   * (once past 5 %) and the minimum render time, between 50 ms and 1 s. Sent as `X-Poll-After-Ms` while
-   * the job runs.
-   */
-  private pollAfterMs(job: RenderJob): number | undefined {
-    if (FINISHED.includes(job.status)) return undefined;
-    if (job.startedAt === undefined) return 250;
-    const elapsed = Date.now() - job.startedAt;
-    const byEngine = job.fraction >= 0.05 ? (elapsed * (1 - job.fraction)) / job.fraction : 500;
-    return Math.round(Math.min(1000, Math.max(50, byEngine, job.minMs - elapsed)));
-  }
-
-  /** `GET /api/render/proxy/lambda/<id>` in the configured shape. */
+  /** `GET /api/render/proxy/lambda/<id>` in the configured shape, with an `X-Poll-After-Ms` hint while it runs. */
   poll(token: TokenRecord, id: string, res: ServerResponse): void {
     const job = this.job(token, id);
-    const after = this.pollAfterMs(job);
-    const headers: Record<string, string> = after === undefined ? {} : { 'X-Poll-After-Ms': String(after) };
-    const done = job.status === 'completed';
-    const common = { id: job.id, status: job.status, progress: this.progress(job) };
-    if (this.ctx.opts.renderShape === 'v19') {
-      sendJson(
-        res,
-        200,
-        {
-          ...common,
-          output: done
-            ? { url: job.outputUrl, duration: (job.durationMs ?? 0) / 1000, size: job.bytes }
-            : undefined,
-          createdAt: job.createdAt,
-          completedAt: job.completedAt,
-          error: job.error,
-        },
-        headers,
-      );
-      return;
-    }
+    const now = Date.now();
+    const after = pollAfterMs(job, now);
     sendJson(
       res,
       200,
-      {
-        success: true,
-        data: {
-          ...common,
-          outputUrl: done ? job.outputUrl : undefined,
-          createdAt: job.createdAt,
-          completedAt: job.completedAt,
-          error: job.error,
-        },
-      },
-      headers,
+      pollBody(job, this.ctx.opts.renderShape, now),
+      after === undefined ? {} : { 'X-Poll-After-Ms': String(after) },
     );
   }
 

@@ -6,28 +6,10 @@ import type { Draft } from '../timeline/index.js';
 import type { ServerContext } from './context.js';
 import { envelopeError, type HttpError, readJsonObject, sendData } from './http.js';
 import { newStoredName } from './ids.js';
+import { kindOf, SUPPORTED_EXTENSIONS } from './media-types.js';
 import { MultipartError, MultipartParser, multipartBoundary } from './multipart.js';
 import { requireSession } from './sessions.js';
 import { fileKey, type Session, type StoredMedia, type TokenRecord, type VideoInfo } from './store.js';
-
-/** Accepted extensions by kind (protocol §4.5, plus `.jpeg`). */
-const KINDS: Record<string, VideoInfo['file_type']> = {
-  mp4: 'video',
-  mov: 'video',
-  avi: 'video',
-  webm: 'video',
-  mkv: 'video',
-  jpg: 'image',
-  jpeg: 'image',
-  png: 'image',
-  gif: 'image',
-  webp: 'image',
-  mp3: 'audio',
-  wav: 'audio',
-  m4a: 'audio',
-  aac: 'audio',
-};
-const SUPPORTED = Object.keys(KINDS).join(', ');
 
 /**
  * The name shown to people: the last path component, control characters removed. Names with NUL, or
@@ -45,7 +27,13 @@ function acceptedExtension(rawName: string): { name: string; ext: string } {
   const name = displayName(rawName);
   if (!name) throw envelopeError(400, 4001, `Invalid file name ${JSON.stringify(rawName)}`);
   const ext = extname(name).slice(1).toLowerCase();
-  if (!KINDS[ext]) throw envelopeError(400, 4001, `Unsupported file type "${name}". Supported: ${SUPPORTED}`);
+  if (!kindOf(ext)) {
+    throw envelopeError(
+      400,
+      4001,
+      `Unsupported file type "${name}". Supported: ${SUPPORTED_EXTENSIONS.join(', ')}`,
+    );
+  }
   return { name, ext };
 }
 
@@ -207,7 +195,7 @@ async function storeAll(
   for (const f of received) {
     const probe = await ctx.engine.probeMedia(f.path).catch((err: Error) => {
       ctx.log(`upload: probing ${f.name} failed: ${err.message}`);
-      throw envelopeError(400, 4001, `"${f.name}" is not a readable ${KINDS[f.ext]} file`);
+      throw envelopeError(400, 4001, `"${f.name}" is not a readable ${kindOf(f.ext)} file`);
     });
     probed.push({ f, probe });
   }
@@ -221,7 +209,7 @@ async function storeAll(
     const urlPath = `/media/${session.id}/${storedName.split('.')[0]}/${encodeURIComponent(f.name)}`;
     const info: VideoInfo = {
       filename: f.name,
-      file_type: KINDS[f.ext]!,
+      file_type: kindOf(f.ext)!,
       cdn_url: base + urlPath,
       duration: Math.round(probe.durationMs) / 1000,
       width: probe.width ?? null,
