@@ -101,15 +101,34 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
   }
 }
 
+const CUTS = new Set<EditOp['op']>([
+  'trimSilence',
+  'trimIntro',
+  'cutStart',
+  'cutEnd',
+  'keepRange',
+  'cutRange',
+  'trimTo',
+]);
+
 /**
- * Applies the ops in order to a copy of `draft`. Silence trimming, "trim the intro" and captions run
- * cheap analysis passes; everything else only edits the draft. Returns one note per op.
+ * Cuts first (in their order), then everything else (in its order): text and music are placed on the
+ * final timeline, so "add captions, trim silences" keeps every caption on its words.
+ */
+export function orderOps(ops: EditOp[]): EditOp[] {
+  return [...ops.filter((op) => CUTS.has(op.op)), ...ops.filter((op) => !CUTS.has(op.op))];
+}
+
+/**
+ * Applies the ops to a copy of `draft`, cuts first (`orderOps`). Silence trimming, "trim the intro"
+ * and captions run cheap analysis passes; everything else only edits the draft. Returns one note per
+ * op, in the order applied.
  */
 export async function applyOps(draft: Draft, ops: EditOp[], ctx: ApplyContext = {}): Promise<ApplyResult> {
   const next = structuredClone(draft);
   const notes: string[] = [];
   try {
-    for (const op of ops) {
+    for (const op of orderOps(ops)) {
       if (ctx.signal?.aborted) throw new EngineAbortedError();
       notes.push(await applyOne(next, op, ctx));
       syncDuration(next);

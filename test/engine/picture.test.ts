@@ -85,6 +85,15 @@ describe('picture operations, measured on output frames', () => {
     await expectCaptionOnlyDuring(out, 1, 2);
   });
 
+  it('captions stay on their words when a cut comes after them in the instruction', async () => {
+    const srt = path.join(dir, 'later.srt');
+    await writeFile(srt, '1\n00:00:02,000 --> 00:00:03,000\nHello captions\n');
+    const out = await edit('add captions, cut the first 1 second', 'captions-cut.mp4', grey, {
+      captionsPath: srt,
+    });
+    await expectCaptionOnlyDuring(out, 1, 2);
+  });
+
   it('without libass (no subtitles filter), captions are drawn per cue with drawtext, at their times', async () => {
     const { ffmpeg: ffmpegPath } = await findFfmpeg();
     const real = await getCapabilities(ffmpegPath);
