@@ -5,7 +5,8 @@ import type { MediaInfo } from './types.js';
 export const STILL_MS = 3000;
 const DEFAULT_FPS = 30;
 
-const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
+/** The nearest even size ≥ 2 (H.264 with 4:2:0 chroma needs even dimensions). */
+export const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
 
 /**
  * A draft with one video track holding the inputs in order (each segment: `src`, `in` = 0, `d`, plus

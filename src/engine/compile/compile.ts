@@ -1,6 +1,6 @@
 import { type Draft, draftDuration, TrackType } from '../../timeline/index.js';
 import { type LoudnormMeasurement, loudnormFilter } from '../analysis/loudness.js';
-import { draftFps, videoTrack } from '../draft-build.js';
+import { draftFps, even, videoTrack } from '../draft-build.js';
 import { EditInputError } from '../errors.js';
 import type { Capabilities } from '../types.js';
 import { mixAudio } from './audio.js';
@@ -14,6 +14,7 @@ import {
   enhanceFilters,
   GRADES,
   gifTail,
+  hasVidstab,
   type Look,
   PRESETS,
   stabilizeFilter,
@@ -75,10 +76,11 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
   const mode = opts.mode ?? 'render';
   const format = opts.format ?? fx.format ?? 'mp4';
   const resolve = opts.resolveSrc ?? ((src: string) => src);
-  const vidstab = opts.caps.filters.has('vidstabdetect') && opts.caps.filters.has('vidstabtransform');
+  const vidstab = hasVidstab(opts.caps);
+  // Drafts from elsewhere may have odd sizes.
   let canvas: Canvas = {
-    width: draft.m?.width ?? 1280,
-    height: draft.m?.height ?? 720,
+    width: even(draft.m?.width ?? 1280),
+    height: even(draft.m?.height ?? 720),
     fps: draftFps(draft),
   };
   const g = new GraphBuilder();
