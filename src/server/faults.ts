@@ -68,10 +68,11 @@ export function validateFaultSpec(value: unknown): FaultSpec {
   for (const [key, v] of Object.entries(spec)) {
     if (key === 'name') continue;
     if (key === 'times' || key === 'retryAfterS' || key === 'ms') {
-      if (typeof v !== 'number' || !Number.isInteger(v) || (v < 0 && !(key === 'times' && v === -1))) {
-        throw new Error(
-          `fault ${name}: ${key} must be a non-negative integer${key === 'times' ? ' or -1' : ''}`,
-        );
+      const ok =
+        typeof v === 'number' && Number.isInteger(v) && (key === 'times' ? v >= 1 || v === -1 : v >= 0);
+      if (!ok) {
+        const want = key === 'times' ? 'a whole number ≥ 1, or -1 (persistent)' : 'a whole number ≥ 0';
+        throw new Error(`fault ${name}: ${key} must be ${want}`);
       }
       out[key] = v;
     } else if (key === 'path') {

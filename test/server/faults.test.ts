@@ -70,6 +70,7 @@ describe('fault specs', () => {
     expect(() => parseFaultFlag('explode')).toThrow(/unknown fault "explode"/);
     expect(() => parseFaultFlag('rate-limit:color=red')).toThrow(/unknown parameter "color"/);
     expect(() => parseFaultFlag('rate-limit:times=x')).toThrow(/times must be/);
+    expect(() => parseFaultFlag('rate-limit:times=0')).toThrow(/times must be/);
   });
 
   it('are managed at run time through /_nemo/faults (loopback admin)', async () => {

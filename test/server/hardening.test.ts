@@ -8,7 +8,7 @@ import { isLoopback } from '../../src/server/http.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { displayName } from '../../src/server/uploads.js';
 import { makeClip, tempDir } from '../helpers/media.js';
-import { CLIP, call, newSession, newToken, uploadFiles } from './fixtures.js';
+import { CLIP, call, chat, newSession, newToken, texts, uploadFiles } from './fixtures.js';
 
 let server: RunningServer;
 let base: string;
@@ -194,6 +194,25 @@ describe('load and idle sockets', () => {
     expect(credits.status).toBe(200);
     await Promise.all([idleClosed, lorisClosed]);
     expect(idle.destroyed && slowloris.destroyed).toBe(true);
+  });
+});
+
+describe('long replies', () => {
+  it('keeps a /run_sse stream open past the request and header timeouts', async () => {
+    const own = await startServer({
+      agentMinMs: 1200,
+      heartbeatMs: 100,
+      timeouts: { headersMs: 200, requestMs: 400 },
+    });
+    try {
+      const token = await newToken(own.url);
+      const sid = await newSession(own.url, token);
+      const r = await chat(own.url, token, sid, 'hello');
+      expect(r.comments.filter((c) => c === 'ping').length).toBeGreaterThanOrEqual(5);
+      expect(texts(r.events)[0]).toMatch(/^Hi! /);
+    } finally {
+      await own.close();
+    }
   });
 });
 
