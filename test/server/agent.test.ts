@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { makeClip, makeTone, tempDir } from '../helpers/media.js';
@@ -95,6 +96,30 @@ describe('the agent', () => {
     expect(await s.credits()).toEqual({ available: 50, frozen: 0, total: 50 });
     await chat(base, s.token, s.sid, "add title 'Again'");
     expect(await s.credits()).toEqual({ available: 50, frozen: 0, total: 50 });
+  });
+
+  it('runs two messages of one session one after the other', async () => {
+    const s = await session();
+    // The first edit runs an analysis pass (silencedetect); the second arrives while it works.
+    const first = await request(`${base}/run_sse`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        session_id: s.sid,
+        new_message: { parts: [{ text: "trim silences, add title 'First'" }] },
+      }),
+    });
+    let seen = '';
+    const reader = first.body[Symbol.asyncIterator]();
+    while (!seen.includes('functionCall')) seen += String((await reader.next()).value);
+    const second = await chat(base, s.token, s.sid, "add lower third 'Second'");
+    for (let r = await reader.next(); !r.done; r = await reader.next()) seen += String(r.value);
+    expect(seen).toContain('"status":"success"');
+    expect(toolResults(second.events)[0].functionResponse.response.status).toBe('success');
+    const words = (await s.state()).draft.t.flatMap((t: { sg: { m?: { text?: string } }[] }) =>
+      t.sg.map((g) => g.m?.text).filter(Boolean),
+    );
+    expect(words.sort()).toEqual(['First', 'Second']);
   });
 
   it('charges an edit whose stream was dropped: it landed', async () => {
