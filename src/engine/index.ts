@@ -1,5 +1,6 @@
 /** The on-device editing engine: ffmpeg discovery, planner, draft ops, the one-pass compiler and runner. */
-export { applyOps } from './apply.js';
+export { applyOps, orderOps } from './apply.js';
+export { NoTranscriberError } from './captions/index.js';
 export { type CompiledDraft, type CompileOptions, compileDraft } from './compile/compile.js';
 export { encoderArgs, type OutputFormat, type Quality } from './compile/output.js';
 export { draftFromMedia } from './draft-build.js';
