@@ -14,6 +14,7 @@ import { Store } from './store.js';
 export { APOLOGY } from './agent.js';
 export { FAULT_NAMES, FaultController, type FaultName, type FaultSpec, parseFaultFlag } from './faults.js';
 export type { ServerOptions, ServerTimeouts } from './options.js';
+export type { ServerStats, SseWriteRecord } from './store.js';
 
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:8787` */
@@ -36,7 +37,20 @@ const HOST_HEADER = /^[A-Za-z0-9.:[\]-]{1,255}$/;
 
 /**
  * `nemo serve`: a stateful NemoVideo-compatible server (protocol §4) on node:http, whose agent and
- * renderer are the on-device engine. Binds 127.0.0.1 unless told otherwise.
+ * renderer are the on-device engine. Binds 127.0.0.1 unless told otherwise. State is in memory; uploads
+ * and renders are files under `dataDir`.
+ *
+ * Endpoints: `POST /api/auth/anonymous-token`, `POST /api/auth/claim-token`,
+ * `POST /api/tasks/me/with-session/nemo_agent`, `POST /run_sse`, `POST /api/upload-video/nemo_agent/me/<sid>`,
+ * `GET /api/credits/balance/simple`, `GET /api/state/nemo_agent/me/<sid>/latest`,
+ * `POST /api/render/proxy/lambda`, `GET /api/render/proxy/lambda/<id>`, `POST /api/render/proxy/lambda/<id>/cancel`,
+ * `GET /api/render/proxy/<id>/download`; the "CDN" `GET /media/<sid>/<id>/<name>` and `GET /renders/<id>.<ext>`
+ * (no auth, Range); loopback-only admin `/_nemo/faults`, `/_nemo/stats`, `/_nemo/renders`.
+ *
+ * Choices where the protocol is silent: the session's draft is `draftFromMedia` of its uploads right
+ * after each upload until the first edit (so state is export-ready at once); 2001 comes as HTTP 200 with
+ * a JSON body on /run_sse; 4001 is HTTP 400 and 4002 HTTP 413; silent edits are chosen by the session's
+ * edit count; renders run one at a time.
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const opts = resolveOptions(options);
