@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopback } from '../../src/server/http.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
@@ -213,6 +214,35 @@ describe('long replies', () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe('clients that go away', () => {
+  it('keeps working when a /run_sse client disconnects mid-stream: the edit still lands', async () => {
+    const token = await newToken(base);
+    const sid = await newSession(base, token);
+    await uploadFiles(base, token, sid, [{ name: 'clip.mp4', data: clipBytes }]);
+    server.faults.add({ name: 'slow-agent', ms: 300 });
+    const ctl = new AbortController();
+    const res = await request(`${base}/run_sse`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: sid, new_message: { parts: [{ text: "add title 'Gone'" }] } }),
+      signal: ctl.signal,
+    });
+    expect(res.statusCode).toBe(200);
+    ctl.abort();
+    await res.body.text().catch(() => undefined);
+    let titles: string[] = [];
+    for (let i = 0; i < 100 && titles.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const draft = (await call(base, 'GET', `/api/state/nemo_agent/me/${sid}/latest`, { token })).json.data
+        .state.draft;
+      titles = draft.t.flatMap((t: { sg: { m?: { text?: string } }[] }) =>
+        t.sg.map((g) => g.m?.text).filter(Boolean),
+      );
+    }
+    expect(titles).toEqual(['Gone']);
   });
 });
 
