@@ -12,7 +12,7 @@ export interface Progress {
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stdinIsTTY: boolean;
 }
 
@@ -46,6 +46,7 @@ export class Output {
       ...flags,
       env,
       stderrIsTTY: !!streams.stderr.isTTY,
+      stderrColumns: streams.stderr.columns,
       stdinIsTTY: streams.stdinIsTTY,
       terminalLevel: level === 0 ? 1 : level,
     });

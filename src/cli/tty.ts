@@ -17,6 +17,8 @@ export interface TtyInputs {
   color?: boolean;
   env: NodeJS.ProcessEnv;
   stderrIsTTY: boolean;
+  /** Width of the stderr terminal; 0 (a pty without a size) disables redrawing, which needs a width. */
+  stderrColumns?: number;
   stdinIsTTY: boolean;
   /** Colour level the terminal supports (from supports-color), used when nothing forces it. */
   terminalLevel?: 0 | 1 | 2 | 3;
@@ -46,7 +48,8 @@ export function ttyFacts(i: TtyInputs): TtyFacts {
     json: !!i.json,
     quiet: !!i.quiet,
     colorLevel,
-    animate: i.stderrIsTTY && !ci && !i.json && !i.quiet && env.TERM !== 'dumb',
+    animate:
+      i.stderrIsTTY && (i.stderrColumns ?? 80) > 0 && !ci && !i.json && !i.quiet && env.TERM !== 'dumb',
     canPrompt: i.stdinIsTTY && i.stderrIsTTY,
   };
 }

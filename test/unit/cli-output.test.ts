@@ -26,6 +26,8 @@ describe('TTY rules', () => {
     expect(ttyFacts({ ...base, json: true }).animate).toBe(false);
     expect(ttyFacts({ ...base, quiet: true }).animate).toBe(false);
     expect(ttyFacts({ ...base, env: { TERM: 'dumb' } }).animate).toBe(false);
+    // a pty without a size (0 columns) cannot redraw a line
+    expect(ttyFacts({ ...base, stderrColumns: 0 }).animate).toBe(false);
   });
 
   it('colours: --no-color and NO_COLOR win, then FORCE_COLOR, then the TTY', () => {
