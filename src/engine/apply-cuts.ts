@@ -76,13 +76,18 @@ async function silencesOf(file: string, thresholdDb: number, minSilenceMs: numbe
   return detectSilences(ffmpeg, file, { thresholdDb, minSilenceMs, signal: ctx.signal });
 }
 
+/** Audio may end a few ms before the video: a silence reaching this close to an edge reaches it. */
+const EDGE_MS = 50;
+
 /** `silences` (source time) clipped to the segment's source range, relative to its start. */
 function withinSegment(silences: Range[], source: Range): Range[] {
+  const length = source.endMs - source.startMs;
   return silences
-    .map((s) => ({
-      startMs: Math.max(s.startMs, source.startMs) - source.startMs,
-      endMs: Math.min(s.endMs, source.endMs) - source.startMs,
-    }))
+    .map((s) => {
+      const startMs = Math.max(s.startMs, source.startMs) - source.startMs;
+      const endMs = Math.min(s.endMs, source.endMs) - source.startMs;
+      return { startMs: startMs <= EDGE_MS ? 0 : startMs, endMs: endMs >= length - EDGE_MS ? length : endMs };
+    })
     .filter((s) => s.endMs > s.startMs);
 }
 

@@ -30,10 +30,18 @@ function applyTransition(draft: Draft, op: Extract<EditOp, { op: 'transition' }>
   const sg = videoTrack(draft)?.sg ?? [];
   if (sg.length < 2) return 'transitions: there is only one clip, nothing to transition between';
   const type = op.type ?? 'fade';
-  let d = op.ms ?? DEFAULT_TRANSITION_MS;
-  for (let k = 1; k < sg.length; k++) d = Math.min(d, sg[k - 1]!.d / 2, sg[k]!.d / 2);
-  for (let k = 1; k < sg.length; k++) sg[k]!.m = { ...sg[k]!.m, transition: { type, d } };
-  return `added ${sg.length - 1} ${type} transition${sg.length > 2 ? 's' : ''} of ${Math.round(d)} ms`;
+  const wanted = op.ms ?? DEFAULT_TRANSITION_MS;
+  let shortest = wanted;
+  for (let k = 1; k < sg.length; k++) {
+    // A transition never takes more than half of either clip it joins.
+    const d = Math.round(Math.min(wanted, sg[k - 1]!.d / 2, sg[k]!.d / 2));
+    shortest = Math.min(shortest, d);
+    sg[k]!.m = { ...sg[k]!.m, transition: { type, d } };
+  }
+  const n = sg.length - 1;
+  const length =
+    shortest < wanted ? `up to ${wanted} ms (${shortest} ms where a clip is short)` : `${wanted} ms`;
+  return `added ${n} ${type} transition${n > 1 ? 's' : ''} of ${length}`;
 }
 
 const GRADE_NAMES: Record<string, string> = {
