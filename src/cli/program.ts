@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option, Command as Program } from 'commander';
-import { EXIT } from './exit-codes.js';
 
 function packageVersion(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -337,10 +336,11 @@ function addTools(program: Command): void {
       for (const name of topic) {
         const sub = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
         if (!sub) {
-          program.error(`error: unknown help topic '${topic.join(' ')}'`, {
-            exitCode: EXIT.usage,
-            code: 'nemo.unknownTopic',
-          });
+          const { UsageError } = await import('./cli-error.js');
+          throw new UsageError(
+            `unknown help topic '${topic.join(' ')}'`,
+            'see the topics: nemo --help, or nemo help exit-codes',
+          );
         }
         target = sub as Command;
       }

@@ -93,6 +93,11 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
   const timeoutMs = parseTimeout(opts.timeout);
   const jobs = parseJobs(opts.jobs);
   if (opts.local && opts.cloud) throw new UsageError('--local and --cloud exclude each other', 'pick one');
+  if (opts.each && opts.session)
+    throw new UsageError(
+      '--each gives every file its own session',
+      'drop --session, or drop --each to edit the files together',
+    );
   const local = opts.local || (!opts.cloud && settings.engine === 'local');
   if (local && items.some(isUrl))
     throw new UsageError(
