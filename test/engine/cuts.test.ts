@@ -75,6 +75,17 @@ describe('cuts, measured on the output', () => {
     expect(result.notes[0]).toMatch(/^cut 2 silences, 1\.[12] s removed$/);
   });
 
+  it('trim silences leaves no stub where the audio ends a few ms before the video', async () => {
+    const early = await makeClip(path.join(dir, 'early-audio.mp4'), {
+      durationS: 3,
+      audioDurationS: 2.97,
+      audio: [[0, 1.5]],
+    });
+    const { d, result } = await edit(early, 'trim silences', 'early-audio-cut.mp4');
+    expect(result.draft.t[0]!.sg).toHaveLength(1);
+    expect(Math.abs(d.video! - 1.7)).toBeLessThanOrEqual(0.1);
+  });
+
   it('"trim the intro" cuts the leading silence, keeping a 0.2 s margin', async () => {
     const intro = await makeClip(path.join(dir, 'intro.mp4'), { durationS: 3, audio: [[1, 3]] });
     const { d, result } = await edit(intro, 'trim the intro', 'intro-cut.mp4');

@@ -41,6 +41,8 @@ export interface ClipOptions {
   frequency?: number;
   /** Amplitude 0..1 of the tone (default 0.5). */
   amplitude?: number;
+  /** Audio length when it should differ from the video's (e.g. audio ending a few ms early). */
+  audioDurationS?: number;
 }
 
 /** aevalsrc expression: a sine inside the spans, 0 outside. */
@@ -64,7 +66,7 @@ export async function makeClip(file: string, o: ClipOptions): Promise<string> {
   if (audio !== 'none') {
     const layout: ToneLayout = audio === 'tone' ? [[0, o.durationS]] : audio;
     const expr = toneExpression(layout, o.frequency, o.amplitude);
-    args.push('-f', 'lavfi', '-i', `aevalsrc='${expr}':s=48000:d=${o.durationS}`);
+    args.push('-f', 'lavfi', '-i', `aevalsrc='${expr}':s=48000:d=${o.audioDurationS ?? o.durationS}`);
   }
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(fps));
   if (audio !== 'none') args.push('-c:a', 'aac', '-b:a', '96k');
