@@ -25,6 +25,11 @@ async function report(err: unknown, argv: string[]): Promise<number> {
 
 /** The CLI entry (bin/nemo.js calls it). Sets process.exitCode; never exits while output is pending. */
 export async function main(argv: string[]): Promise<void> {
+  // `nemo … | head -1`: a closed pipe ends the run quietly instead of crashing with EPIPE
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const { buildProgram } = await import('./program.js');
   const program = buildProgram();
   try {
