@@ -4,7 +4,7 @@ import { bigMp4, talkMp4 } from '../lib/fixtures.js';
 import { cliHasOption, nemoEnv } from '../lib/nemo-env.js';
 import { cliHasCommand, nemoArgv } from '../lib/parts.js';
 import { runMeasured } from '../lib/proc.js';
-import { pendingRow } from '../lib/report.js';
+import { fmt, pendingRow } from '../lib/report.js';
 import * as http from '../lib/server.js';
 import { ratio, summarize } from '../lib/stats.js';
 
@@ -34,9 +34,9 @@ export async function transfer(ctx) {
     const fixture = await bigMp4(ctx.fixturesDir, bytesWanted);
     await warm(fixture.path);
     const up = cliHasCommand('upload')
-      ? await measureUpload(ctx, server.url, fixture, runs, label)
+      ? await measureUpload(ctx, started, fixture, runs, label)
       : rowsFor(1, 'upload', 'the CLI has no `upload` command yet (dist/cli/commands/upload.js)');
-    const down = await measureDownload(ctx, server, dataDir, fixture, runs, label).catch((err) =>
+    const down = await measureDownload(ctx, started, dataDir, fixture, runs, label).catch((err) =>
       rowsFor(2, 'download', `could not set up a ${label} render: ${err.message}`),
     );
     return [...up, ...down];
@@ -45,13 +45,16 @@ export async function transfer(ctx) {
   }
 }
 
-async function measureUpload(ctx, base, fixture, runs, label) {
+async function measureUpload(ctx, { server, log }, fixture, runs, label) {
+  const base = server.url;
+  const served = { curl: [], nemo: [] };
   const withSession = cliHasOption('upload', '--session');
   const curl = [];
   const nemo = [];
   const notes = [];
   for (let i = 0; i < runs; i++) {
     const s = await http.tokenAndSession(base);
+    let mark = log.length;
     const c = await runMeasured(
       'curl',
       [
@@ -71,8 +74,10 @@ async function measureUpload(ctx, base, fixture, runs, label) {
     if (c.code !== 0 || c.stdout.trim() !== '200')
       throw new Error(`curl upload failed: HTTP ${c.stdout} ${c.stderr}`);
     curl.push(c);
+    served.curl.push(servedMs(log, mark, UPLOAD_PATH));
 
     const s2 = await http.tokenAndSession(base);
+    mark = log.length;
     const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: base, NEMO_TOKEN: s2.token });
     const [cmd, args] = nemoArgv(
       'upload',
@@ -83,6 +88,7 @@ async function measureUpload(ctx, base, fixture, runs, label) {
     const n = await runMeasured(cmd, args, { env, tmpDir: ctx.tmpDir });
     if (n.code !== 0) throw new Error(`nemo upload exited ${n.code}: ${n.stderr.slice(-400)}`);
     nemo.push(n);
+    served.nemo.push(servedMs(log, mark, UPLOAD_PATH));
     ctx.log(
       `  upload run ${i + 1}: curl ${(c.wallMs / 1000).toFixed(2)} s, nemo ${(n.wallMs / 1000).toFixed(2)} s`,
     );
@@ -93,10 +99,12 @@ async function measureUpload(ctx, base, fixture, runs, label) {
   notes.push(
     `nemo: \`nemo upload <file> --json\` with NEMO_TOKEN${withSession ? ' and --session' : ''}; curl: \`curl -F files=@<file>\``,
   );
+  notes.push(servedNote(served));
   return rows(1, `upload ${label}`, fixture.bytes, curl, nemo, 'curl -F', notes);
 }
 
-async function measureDownload(ctx, server, dataDir, fixture, runs, label) {
+async function measureDownload(ctx, { server, log }, dataDir, fixture, runs, label) {
+  const served = { curl: [], nemo: [] };
   const base = server.url;
   const render = await largeRender(ctx, server, dataDir, fixture);
   const canExport = cliHasCommand('export') && cliHasOption('export', '--resume');
@@ -121,6 +129,7 @@ async function measureDownload(ctx, server, dataDir, fixture, runs, label) {
   const nemo = [];
   for (let i = 0; i < runs; i++) {
     rmSync(out, { force: true });
+    let mark = log.length;
     const c = await runMeasured(
       'curl',
       ['-sS', '-f', '-o', out, '-H', `Authorization: Bearer ${render.token}`, render.url],
@@ -129,7 +138,9 @@ async function measureDownload(ctx, server, dataDir, fixture, runs, label) {
     if (c.code !== 0 || statSync(out).size !== fixture.bytes)
       throw new Error(`curl download failed: ${c.stderr}`);
     curl.push(c);
+    served.curl.push(servedMs(log, mark, DOWNLOAD_PATH));
     rmSync(out, { force: true });
+    mark = log.length;
     const env = nemoEnv(ctx.tmpDir, { NEMO_API_URL: base, NEMO_TOKEN: render.token });
     const [cmd, args] = nemoArgv('export', '--resume', render.id, '-o', out, '--force', '--json');
     const n = await runMeasured(cmd, args, { env, tmpDir: ctx.tmpDir });
@@ -137,6 +148,7 @@ async function measureDownload(ctx, server, dataDir, fixture, runs, label) {
     if (!existsSync(out) || statSync(out).size !== fixture.bytes)
       throw new Error('nemo download wrote a wrong-sized file');
     nemo.push(n);
+    served.nemo.push(servedMs(log, mark, DOWNLOAD_PATH));
     ctx.log(
       `  download run ${i + 1}: curl ${(c.wallMs / 1000).toFixed(2)} s, nemo ${(n.wallMs / 1000).toFixed(2)} s`,
     );
@@ -146,6 +158,7 @@ async function measureDownload(ctx, server, dataDir, fixture, runs, label) {
     `the render: ${render.how}`,
     'wall time of the whole process (nemo: node start-up, CLI load, one render poll, then the download to <out>.part + rename); curl: `curl -o` of the same URL',
   ];
+  notes.push(servedNote(served));
   return rows(2, `download ${label}`, fixture.bytes, curl, nemo, 'curl -o', notes);
 }
 
@@ -229,6 +242,24 @@ function rows(n, what, bytes, curl, nemo, baseLabel, notes) {
       notes: ['GNU time "Maximum resident set size" of the process; judged on the worst run'],
     },
   ];
+}
+
+const UPLOAD_PATH = /^\/api\/upload-video\//;
+const DOWNLOAD_PATH = /^\/(renders\/|api\/render\/proxy\/[^/]+\/download)/;
+
+/** How long the server spent on the last matching request after log[from] (its access line: arrival → closed). */
+function servedMs(log, from, pathRe) {
+  return (
+    http
+      .accessLog(log.slice(from))
+      .filter((r) => pathRe.test(r.path))
+      .at(-1)?.ms ?? null
+  );
+}
+
+function servedNote(served) {
+  const med = (xs) => summarize(xs.filter((x) => x != null))?.median;
+  return `the transfer request alone, as the server saw it (arrival → response closed), median: nemo ${fmt(med(served.nemo))} ms, curl ${fmt(med(served.curl))} ms — the rest of nemo's wall time is its start-up and setup`;
 }
 
 function warm(path) {
