@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { events, expectNoToken, nemo, startSuite, testEnv } from './helpers.js';
 
@@ -161,6 +161,41 @@ describe('sessions, config, auth', () => {
     expectNoToken(debug);
     expect((await nemo(['auth', 'logout'], { env: e })).code).toBe(0);
     expect((await nemo(['auth', 'status'], { env: e })).code).toBe(4);
+  });
+});
+
+describe('nemo render status|wait|cancel', () => {
+  afterEach(() => server.faults.clear());
+
+  it('shows, waits for and cancels render jobs', async () => {
+    const e = env();
+    server.faults.add({ name: 'slow-render', ms: 3000 });
+    const edit = await nemo(
+      ['edit', clip, "add a title 'R'", '--no-download', '--json', '--timeout', '0.5'],
+      { env: e },
+    );
+    expect(edit.code, edit.stderr).toBe(3);
+    const id = events(edit.stdout).find((x) => x.type === 'render.submitted')?.id as string;
+    const status = JSON.parse((await nemo(['render', 'status', id, '--json'], { env: e })).stdout);
+    expect(status).toMatchObject({
+      id,
+      status: expect.stringMatching(/pending|processing/),
+      progress: expect.any(Number),
+    });
+    const waited = await nemo(['render', 'wait', id, '--json'], { env: e });
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(events(waited.stdout).at(-1)).toMatchObject({
+      type: 'result',
+      id,
+      status: 'completed',
+      url: expect.stringMatching(/^http/),
+    });
+    server.faults.add({ name: 'slow-render', ms: 5000 });
+    const again = await nemo(['export', '--no-download', '--json', '--timeout', '0.5'], { env: e });
+    const second = events(again.stdout).find((x) => x.type === 'render.submitted')?.id as string;
+    const cancelled = await nemo(['render', 'cancel', second], { env: e });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toMatch(new RegExp(`^${second} cancelled`));
   });
 });
 
