@@ -82,8 +82,9 @@ const ROUTES: Route[] = [
     handler: authed((_c, t, req, res, _p, r) => r.submit(t, req, res)),
   },
   {
+    // The init-era path `/api/render/proxy/<id>` (§4.8) answers the same poll.
     method: 'GET',
-    pattern: new RegExp(`^/api/render/proxy/lambda/${SEG}$`),
+    pattern: new RegExp(`^/api/render/proxy/(?:lambda/)?${SEG}$`),
     handler: authed((_c, t, _q, res, p, r) => r.poll(t, p[0]!, res)),
   },
   {

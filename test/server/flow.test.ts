@@ -105,6 +105,8 @@ describe('seeds flow against nemo serve (ADK events, v44 poll)', () => {
     expect(Number(probe.format.duration)).toBeGreaterThan(0.8);
     expect(Number(probe.format.duration)).toBeLessThan(1.25);
 
+    const initPath = await call(base, 'GET', `/api/render/proxy/${id}`, { token });
+    expect(initPath.json).toEqual(done.json);
     const fallback = await call(base, 'GET', `/api/render/proxy/${id}/download`, { token });
     expect(fallback.status).toBe(200);
     expect(fallback.body.equals(file.body)).toBe(true);
