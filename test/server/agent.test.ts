@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSilentEdit } from '../../src/server/agent.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { makeClip, makeTone, tempDir } from '../helpers/media.js';
 import {
@@ -49,6 +50,17 @@ async function session(files: { name: string; path: string }[] = [{ name: 'clip.
 // biome-ignore lint/suspicious/noExplicitAny: raw protocol JSON
 const toolResults = (events: any[]) =>
   events.flatMap((e) => e.content?.parts?.filter((p: object) => 'functionResponse' in p) ?? []);
+
+describe('silent edits', () => {
+  it('picks the share of silent edits deterministically from the edit count', () => {
+    const silent = (f: number) =>
+      Array.from({ length: 10 }, (_, i) => i + 1).filter((n) => isSilentEdit(n, f));
+    expect(silent(0)).toEqual([]);
+    expect(silent(0.3)).toEqual([4, 7, 10]);
+    expect(silent(0.5)).toEqual([2, 4, 6, 8, 10]);
+    expect(silent(1)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
 
 describe('the agent', () => {
   it('uses an uploaded audio file named in the text, and renders it', async () => {

@@ -27,6 +27,10 @@ describe('anonymous token (§4.1)', () => {
     const r = await call(base, 'POST', '/api/auth/anonymous-token');
     expect(r.status).toBe(400);
     expect(r.json).toEqual({ code: 400, message: 'Missing X-Client-Id' });
+    const long = await call(base, 'POST', '/api/auth/anonymous-token', {
+      headers: { 'x-client-id': 'x'.repeat(65) },
+    });
+    expect(long.status).toBe(400);
   });
 
   it('issues one token per client id per window, then 429 with Retry-After', async () => {
@@ -130,6 +134,9 @@ describe('sessions, credits, claim, state', () => {
     const media = await call(base, 'GET', new URL(file.cdn_url).pathname);
     expect(media.status).toBe(200);
     expect(media.headers['content-type']).toBe('video/mp4');
+    const head = await call(base, 'HEAD', new URL(file.cdn_url).pathname);
+    expect(head.headers['content-length']).toBe(String(media.body.length));
+    expect(head.headers['accept-ranges']).toBe('bytes');
   });
 
   it("hides another user's session and unknown sessions behind 404 1002", async () => {
