@@ -2,7 +2,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
-import { makeClip, nemo, serverStats, startSuite, tempDir, testEnv, totalRequests } from './helpers.js';
+import { clipIn, nemo, serverStats, startSuite, tempDir, testEnv, totalRequests } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
@@ -149,7 +149,7 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
 
   it('odd file names (spaces, colons, quotes, unicode, a leading dash after --) work', async () => {
     const sub = tempDir();
-    const odd = makeClip(sub, `-odd: "名前" it's.mp4`);
+    const odd = await clipIn(sub, `-odd: "名前" it's.mp4`);
     const r = await nemo(['edit', '--quality', 'low', '--', odd, "add a title 'Odd'"], {
       env: env(),
       cwd: sub,

@@ -2,16 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
-import {
-  events,
-  expectNoToken,
-  makeClip,
-  nemo,
-  serverStats,
-  startSuite,
-  tempDir,
-  testEnv,
-} from './helpers.js';
+import { clipIn, events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
@@ -19,7 +10,7 @@ let clip: string;
 
 beforeAll(async () => {
   ({ server, dir, clip } = await startSuite({ startCredits: 100_000, heartbeatMs: 200 }));
-  makeClip(dir, 'second.mp4');
+  await clipIn(dir, 'second.mp4');
 }, 120_000);
 afterAll(async () => {
   await server?.close();
@@ -105,8 +96,8 @@ describe('nemo edit (cloud, against nemo serve)', () => {
 
   it('--each --jobs 2: each file on its own, with its own render', async () => {
     const sub = tempDir();
-    const a = makeClip(sub, 'a.mp4');
-    const b = makeClip(sub, 'b b.mp4');
+    const a = await clipIn(sub, 'a.mp4');
+    const b = await clipIn(sub, 'b b.mp4');
     const r = await nemo(
       ['edit', a, b, "add a title 'Each'", '--each', '--jobs', '2', '--json', '--quality', 'low'],
       { env: env() },

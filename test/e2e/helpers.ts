@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withLock } from '../../src/config/lock.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server/index.js';
+import { makeClip } from '../helpers/media.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'nemo.js');
@@ -81,33 +82,9 @@ export function events(stdout: string): { type: string; [k: string]: unknown }[]
     .map((l) => JSON.parse(l));
 }
 
-/** A 320×180 clip with a tone, `seconds` long, made with ffmpeg lavfi. */
-export function makeClip(dir: string, name = 'clip.mp4', seconds = 2): string {
-  const out = join(dir, name);
-  execFileSync('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=size=320x180:rate=25:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-shortest',
-    out,
-  ]);
-  return out;
+/** A 320×180 H.264/AAC clip with a tone, `seconds` long (the shared lavfi fixture). */
+export function clipIn(dir: string, name = 'clip.mp4', seconds = 2): Promise<string> {
+  return makeClip(join(dir, name), { durationS: seconds });
 }
 
 export function tempDir(prefix = 'nemo-e2e-'): string {
@@ -143,5 +120,5 @@ export async function startSuite(
   await ensureBuilt();
   const server = await startServer({ port: 0, ...opts });
   const dir = tempDir();
-  return { server, dir, clip: makeClip(dir, 'clip.mp4') };
+  return { server, dir, clip: await clipIn(dir) };
 }
