@@ -111,6 +111,15 @@ describe('nemo edit (cloud, against nemo serve)', () => {
     expect(r.stderr).toMatch(/\[b b\.mp4\] /);
   });
 
+  it('an instruction the agent cannot do: its reply is shown and the unchanged draft is flagged', async () => {
+    const r = await nemo(['edit', clip, 'make it look like a Wes Anderson film', '--no-download'], {
+      env: env(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/can't do/);
+    expect(r.stderr).toMatch(/the draft did not change/);
+  });
+
   it('--no-download prints the render URL', async () => {
     const r = await nemo(['edit', clip, "add a title 'URL'", '--no-download'], { env: env() });
     expect(r.code, r.stderr).toBe(0);

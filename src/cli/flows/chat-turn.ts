@@ -11,8 +11,8 @@ import type { Output } from '../output.js';
 export interface TurnResult {
   sessionId: string;
   textSeen: boolean;
-  /** What changed in the draft, when nemo looked (silent edit or dropped stream). */
-  changes?: DraftChange[];
+  /** What changed in the draft during the turn. */
+  changes: DraftChange[];
 }
 
 export interface TurnOptions {
@@ -139,8 +139,8 @@ async function streamTurn(
     throw err;
   }
   if (partialOpen) out.write('\n');
-  if (textSeen) return { sessionId, textSeen };
   const changes = diffDrafts(parseDraft(before), parseDraft(await draftOf(ctx, client, sessionId)));
+  if (textSeen) return { sessionId, textSeen, changes };
   if (agentError && changes.length === 0) {
     throw new CliError(`the agent failed: ${agentError}`, {
       exitCode: EXIT.jobFailed,

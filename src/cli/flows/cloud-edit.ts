@@ -57,6 +57,8 @@ export async function cloudEdit(ctx: Ctx, out: Output, input: CloudEditInput): P
     },
   });
   session = ctx.store().findSession(turn.sessionId) ?? session;
+  if (turn.changes.length === 0)
+    out.warn('the draft did not change (see the reply above); exporting it as it is');
   const result = await exportSession(ctx, out, client, session, input.exportOptions);
   return { ...result, sessionId: session.sessionId };
 }
