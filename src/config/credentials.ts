@@ -8,6 +8,8 @@ import type { ConfigStore } from './store.js';
 
 /** Refuses a credentials file that other users could read or change (exit 4, with the chmod fix). */
 export function checkPrivateFile(file: string): void {
+  // Windows protects the profile directory with ACLs; its mode bits always read 0o666.
+  if (process.platform === 'win32') return;
   let mode: number;
   try {
     mode = statSync(file).mode;

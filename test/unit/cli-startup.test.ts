@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, tempDir } from '../e2e/helpers.js';
 
@@ -13,13 +14,17 @@ export async function resolve(spec, ctx, next) { const r = await next(spec, ctx)
   writeFileSync(join(dir, 'hook.mjs'), hook);
   writeFileSync(
     join(dir, 'register.mjs'),
-    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hook.mjs')}`)});\n`,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`,
   );
   writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], {
-    env: { ...process.env, NEMO_MODULE_LOG: log, NEMO_CONFIG_DIR: dir },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', pathToFileURL(join(dir, 'register.mjs')).href, BIN, ...args],
+    {
+      env: { ...process.env, NEMO_MODULE_LOG: log, NEMO_CONFIG_DIR: dir },
+      encoding: 'utf8',
+    },
+  );
   return { urls: readFileSync(log, 'utf8').split('\n').filter(Boolean), code: r.status };
 }
 
