@@ -1,17 +1,16 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { ConfigError } from './errors.js';
 
-/** Creates the config directory 0700 (tightening it when nemo owns it and it is looser). */
+/**
+ * Creates the config directory 0700. A directory that already exists is left as it is (it may be
+ * one the user chose with NEMO_CONFIG_DIR); the files in it are 0600 and the token file is checked.
+ */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    const st = statSync(dir);
-    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(dir, 0o700);
-  } catch {
-    // not fatal: the file checks still apply
-  }
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is filtered by the umask; set it exactly on what nemo created
+  if (created !== undefined && process.platform !== 'win32') chmodSync(dir, 0o700);
 }
 
 /**

@@ -35,7 +35,7 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Env for one test: a fresh config dir, CI=1, no colours, no inherited NEMO_* settings. */
+/** Env for one test: a fresh config dir that nemo creates itself, CI=1, no colours, no inherited NEMO_* settings. */
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
@@ -44,7 +44,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     ...env,
     CI: '1',
     NO_COLOR: '1',
-    NEMO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'nemo-e2e-cfg-')),
+    NEMO_CONFIG_DIR: join(mkdtempSync(join(tmpdir(), 'nemo-e2e-cfg-')), 'nemo'),
     ...extra,
   };
 }
