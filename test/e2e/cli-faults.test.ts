@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultSpec, type RunningServer, startServer } from '../../src/server/index.js';
-import { events, expectNoToken, nemo, serverStats, startSuite, testEnv } from './helpers.js';
+import { clipIn, events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
@@ -127,6 +127,21 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
     expect(r.code, r.stderr).toBe(5);
     expect(r.evs.at(-1)).toMatchObject({ type: 'error', code: 'render_failed', exitCode: 5 });
     expect(r.stderr).toMatch(/error: Render render_\S+ failed: \S+/);
+  });
+
+  it('--each: a failed file does not stop the others; the exit code is the failure', async () => {
+    const sub = tempDir();
+    const a = await clipIn(sub, 'a.mp4');
+    const b = await clipIn(sub, 'b.mp4');
+    server.faults.add({ name: 'render-fail', times: 2 });
+    const r = await nemo(['edit', a, b, "add a title 'Each'", '--each', '--json', '--quality', 'low'], {
+      env: env(),
+    });
+    expect(r.code, r.stderr).toBe(5);
+    const evs = events(r.stdout);
+    expect(evs.filter((e) => e.type === 'error').map((e) => e.file)).toEqual([a]);
+    expect(evs.filter((e) => e.type === 'result').map((e) => e.file)).toEqual([b]);
+    expect(r.stderr).toMatch(/1 of 2 edits failed/);
   });
 
   it('9. slow render: progress advances; --timeout bounds the wait (exit 3, resume hint); --resume finishes it', async () => {
