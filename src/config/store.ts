@@ -67,10 +67,6 @@ export class ConfigStore {
     });
   }
 
-  profileNames(): string[] {
-    return Object.keys(this.profiles());
-  }
-
   settings(): ProfileSettings {
     return { ...(this.data().settings ?? {}) };
   }
