@@ -5,7 +5,7 @@ import { talkMp4 } from '../lib/fixtures.js';
 import { nemoEnv, parseNdjson } from '../lib/nemo-env.js';
 import { cliHasCommand, nemoArgv } from '../lib/parts.js';
 import { runMeasured } from '../lib/proc.js';
-import { pendingRow } from '../lib/report.js';
+import { fmt, pendingRow } from '../lib/report.js';
 import { ratio, summarize } from '../lib/stats.js';
 
 const BUDGET = '≤ 1.15× floor';
@@ -47,6 +47,7 @@ let runSeq = 0;
 async function measureCase(ctx, c, what, fixture, wrapper, runs) {
   const nemo = [];
   const floor = [];
+  const cpu = { nemo: [], floor: [] };
   let last;
   for (let i = 0; i < runs; i++) {
     const n = await runNemo(ctx, c, fixture, wrapper);
@@ -65,6 +66,7 @@ async function measureCase(ctx, c, what, fixture, wrapper, runs) {
   const sum = (k) => calls.filter((x) => x.kind === k).reduce((s, x) => s + x.ms, 0);
   const count = (k) => calls.filter((x) => x.kind === k).length;
   const reported = last.result?.encodePasses ?? last.result?.render?.encodePasses;
+  const cpuRatio = ratio(summarize(cpu.nemo).median, summarize(cpu.floor).median);
   return {
     id: c.id,
     what,
@@ -86,6 +88,7 @@ async function measureCase(ctx, c, what, fixture, wrapper, runs) {
       `kept segments: ${last.keep.length} (from ${last.keepSource}), ${last.keep.reduce((s, k) => s + k.end - k.start, 0).toFixed(2)} s kept of ${fixture.seconds} s`,
       `floor encoder args (copied from nemo's encode pass): \`${last.encoder.join(' ')}\``,
       'wall times: whole `node bin/nemo.js edit … --local --json` process vs the whole floor ffmpeg process',
+      `CPU time (user + sys, nemo with its ffmpeg children), median: nemo ${fmt(summarize(cpu.nemo).median / 1000)} s, floor ${fmt(summarize(cpu.floor).median / 1000)} s — ratio ${fmt(cpuRatio)}× (a cross-check that a busy machine moves less than wall time)`,
     ],
   };
 }
@@ -132,6 +135,7 @@ async function runNemo(ctx, c, fixture, wrapper) {
     throw new Error('could not find the kept segments (no local draft file, no trim= in the graph)');
   return {
     wallMs: r.wallMs,
+    cpuMs: r.cpuMs,
     calls,
     encoder: encoderArgs(encode.args),
     keep,
@@ -199,5 +203,5 @@ async function runFloor(ctx, fixture, keep, encoder) {
   });
   if (r.code !== 0) throw new Error(`floor ffmpeg exited ${r.code}: ${r.stderr.slice(-500)}`);
   rmSync(out, { force: true });
-  return r.wallMs;
+  return r;
 }

@@ -19,7 +19,7 @@ const WHAT = 'render latency: server marks render completed → client requests 
 export async function renderLatency(ctx) {
   if (!cliHasCommand('edit')) return [pendingRow('4', WHAT, BUDGET, 'the CLI has no `edit` command yet')];
   const renderMinMs = ctx.quick ? 1500 : 6000;
-  const runs = ctx.quick ? 1 : 3;
+  const runs = ctx.quick ? 1 : 5;
   const started = await http.startBenchServer({ dataDir: join(ctx.tmpDir, 'latency-data'), renderMinMs });
   if (started.missing) return [pendingRow('4', WHAT, BUDGET, started.missing)];
   const { server, log } = started;

@@ -18,7 +18,7 @@ const RSS_BUDGET = '≤ 100 MiB';
  */
 export async function transfer(ctx) {
   const bytesWanted = ctx.quick ? 20_000_000 : 500_000_000;
-  const runs = ctx.quick ? 1 : 3;
+  const runs = ctx.quick ? 1 : 5;
   const label = `${Math.round(bytesWanted / 1e6)} MB`;
   const rowsFor = (n, what, reason) => [
     pendingRow(`${n}`, `${what} ${label}: throughput`, RATE_BUDGET, reason),

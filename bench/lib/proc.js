@@ -8,7 +8,8 @@ let timeSeq = 0;
 
 /**
  * Runs `cmd args` under GNU time (`/usr/bin/time -v`) and resolves with the exit code, the wall time
- * measured here (spawn → exit), the peak RSS of the measured process in MiB, and its output.
+ * measured here (spawn → exit), the peak RSS of the measured process in MiB, its CPU time (user + sys, with the
+ * children it waited for, e.g. nemo's ffmpeg runs) in ms, and its output.
  * `onLine(line, atMs)` sees each stdout line as it arrives (epoch ms).
  */
 export function runMeasured(cmd, args, { env, cwd, tmpDir, onLine, timeoutMs = 600_000 } = {}) {
@@ -41,11 +42,14 @@ export function runMeasured(cmd, args, { env, cwd, tmpDir, onLine, timeoutMs = 6
       } catch {}
       const m = report.match(/Maximum resident set size \(kbytes\): (\d+)/);
       const exit = report.match(/Exit status: (\d+)/);
+      const user = report.match(/User time \(seconds\): ([\d.]+)/);
+      const sys = report.match(/System time \(seconds\): ([\d.]+)/);
       resolve({
         code: exit ? Number(exit[1]) : code,
         signal,
         wallMs,
         peakRssMiB: m ? Number(m[1]) / 1024 : null,
+        cpuMs: user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : null,
         stdout: out.text(),
         stderr,
       });
