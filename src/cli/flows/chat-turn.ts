@@ -82,6 +82,7 @@ async function streamTurn(
   let partialOpen = false;
   let gotEvents = false;
   let lastNews = Date.now();
+  let lastBeatEvent = 0;
   let agentError: string | undefined;
   try {
     for await (const ev of client.chat.send(sessionId, text, {
@@ -118,7 +119,11 @@ async function streamTurn(
           out.event('chat.tool', { phase: 'result', name: ev.name });
           break;
         case 'heartbeat':
-          out.event('chat.heartbeat');
+          // at most one event a second: a fast heartbeat must not flood stdout
+          if (Date.now() - lastBeatEvent >= 1000) {
+            lastBeatEvent = Date.now();
+            out.event('chat.heartbeat');
+          }
           if (Date.now() - lastNews >= stillMs) {
             out.info('⏳ still working…');
             lastNews = Date.now();
