@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
-import { events, expectNoToken, nemo, startSuite, testEnv } from './helpers.js';
+import { BIN, events, expectNoToken, nemo, startSuite, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
@@ -225,6 +226,21 @@ describe('nemo serve, completion, help', () => {
     const r = await nemo(['completion', shell], { env: testEnv() });
     expect(r.code).toBe(0);
     for (const word of ['edit', 'chat', 'export', 'session', 'resume']) expect(r.stdout).toContain(word);
+  });
+
+  it('the bash completion completes commands, subcommands and options in a real bash', () => {
+    const complete = (words: string) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source <(node '${BIN}' completion bash); COMP_WORDS=(${words}); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _nemo; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(complete('nemo ex')).toBe('export');
+    expect(complete('nemo auth l')).toBe('login logout');
+    expect(complete('nemo edit --lo')).toBe('--local');
   });
 
   it('help exit-codes, help <command>, --help examples, usage errors exit 2 with a suggestion', async () => {
