@@ -19,15 +19,15 @@ function bash(nodes: Node[], globals: string[]): string {
     .join('\n');
   return `# nemo bash completion: source this file, or add \`eval "$(nemo completion bash)"\` to ~/.bashrc
 _nemo() {
-  local cur path="" w i
+  local cur cmdpath="" w i
   cur="\${COMP_WORDS[COMP_CWORD]}"
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     [[ "$w" == -* ]] && continue
-    case " $(_nemo_subs "$path") " in *" $w "*) path="\${path:+$path }$w" ;; esac
+    case " $(_nemo_subs "$cmdpath") " in *" $w "*) cmdpath="\${cmdpath:+$cmdpath }$w" ;; esac
   done
   local words
-  case "$path" in
+  case "$cmdpath" in
 ${cases}
   esac
   COMPREPLY=( $(compgen -W "$words" -- "$cur") )
@@ -44,23 +44,24 @@ complete -o filenames -F _nemo nemo
 
 function zsh(nodes: Node[], globals: string[]): string {
   return `#compdef nemo
-# nemo zsh completion: put this file in a directory on $fpath as _nemo
+# nemo zsh completion: save as _nemo in a directory on $fpath, or source <(nemo completion zsh)
 _nemo() {
   local -a words_here
-  local path="" w
+  local cmdpath="" w
   for w in \${words[2,CURRENT-1]}; do
     [[ "$w" == -* ]] && continue
-    case "$path" in
-${nodes.map((n) => `      "${n.path.join(' ')}") [[ " ${n.subs.join(' ')} " == *" $w "* ]] && path="\${path:+$path }$w" ;;`).join('\n')}
+    case "$cmdpath" in
+${nodes.map((n) => `      "${n.path.join(' ')}") [[ " ${n.subs.join(' ')} " == *" $w "* ]] && cmdpath="\${cmdpath:+$cmdpath }$w" ;;`).join('\n')}
     esac
   done
-  case "$path" in
+  case "$cmdpath" in
 ${nodes.map((n) => `    "${n.path.join(' ')}") words_here=(${[...n.subs, ...n.flags, ...globals].join(' ')}) ;;`).join('\n')}
   esac
   compadd -a words_here
   _files
 }
-compdef _nemo nemo
+# autoloaded from $fpath: run it; sourced (source <(nemo completion zsh)): register it
+if [ "$funcstack[1]" = "_nemo" ]; then _nemo "$@"; else compdef _nemo nemo; fi
 `;
 }
 
