@@ -192,6 +192,28 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
     expect(r.evs.some((e) => e.type === 'chat.text')).toBe(true);
   });
 
+  it('SIGINT while the agent works: the chat is aborted cleanly (exit 130), nothing resent, no output', async () => {
+    server.faults.add({ name: 'slow-agent', ms: 4000 });
+    const output = out();
+    const run = nemo(['edit', clip, "add a title 'Stop'", '-o', output, '--json'], { env: env() });
+    let stdout = '';
+    let sent = false;
+    run.child.stdout?.on('data', (d) => {
+      stdout += d;
+      if (!sent && stdout.includes('"upload.progress"') && stdout.includes('"totalBytes"')) {
+        sent = true;
+        setTimeout(() => run.child.kill('SIGINT'), 500);
+      }
+    });
+    const r = await run;
+    expect(r.code, r.stderr).toBe(130);
+    expect(events(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'interrupted', exitCode: 130 });
+    expect(events(r.stdout).some((e) => e.type === 'render.submitted')).toBe(false);
+    const sessionId = events(r.stdout).find((e) => e.type === 'session')?.sessionId as string;
+    expect((await serverStats(server.url)).runSse[sessionId] ?? 0).toBeLessThanOrEqual(1);
+    expect(existsSync(output)).toBe(false);
+  });
+
   it('12. SIGINT during render: exit 130, job id printed and saved; nemo export --resume finishes it', async () => {
     const e = env();
     server.faults.add({ name: 'slow-render', ms: 2500 });
