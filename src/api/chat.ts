@@ -1,5 +1,6 @@
 import type { Logger } from './debug-log.js';
-import { AbortError, ConnectionError, type NemoError, TimeoutError } from './errors.js';
+import { decodeEnvelope } from './envelope.js';
+import { AbortError, ApiError, ConnectionError, type NemoError, TimeoutError } from './errors.js';
 import { type ChatEvent, ChatEventShaper, eventsFromFrame, type FrameEvent } from './sse-events.js';
 import { BoundedSseReader } from './sse-reader.js';
 import { type Transport, toNemoError } from './transport.js';
@@ -113,8 +114,10 @@ export class Chat {
         if (err instanceof AbortError || err instanceof TimeoutError) throw failure(err);
         throw err;
       }
+      const sniffer = new JsonBodySniffer(maxChars);
       try {
         for await (const chunk of res.body) {
+          if (sniffer.take(chunk as Buffer)) continue;
           reader.feed(chunk as Buffer);
           while (queue.length > 0) {
             const event = shaper.shape(queue.shift()!);
@@ -123,6 +126,12 @@ export class Chat {
           }
         }
         reader.end();
+        const json = sniffer.json();
+        if (json !== undefined) {
+          // A JSON envelope whose Content-Type did not say so (e.g. HTTP 200 + code 2001).
+          const decoded = decodeEnvelope(res.status, 'application/json', json);
+          if (!decoded.ok) throw this.transport.errorOf('/run_sse', res.headers, decoded);
+        }
       } catch (err) {
         throw failure(err);
       }
@@ -134,5 +143,44 @@ export class Chat {
       options.signal?.removeEventListener('abort', onAbort);
       if (!ctl.signal.aborted) ctl.abort(new AbortError('Chat stream closed by the consumer.'));
     }
+  }
+}
+
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]);
+
+/**
+ * Tells an SSE stream from a JSON body by its first non-blank byte, whatever the Content-Type said
+ * and however the body is split into chunks: an SSE line starts with a field name or `:`, never with
+ * `{` or `[`. A JSON body is kept whole (up to `maxChars`) for decoding.
+ */
+class JsonBodySniffer {
+  private decided = false;
+  private chunks: Buffer[] | undefined;
+  private size = 0;
+
+  constructor(private readonly maxChars: number) {}
+
+  /** True when `chunk` belongs to a JSON body (kept here, not SSE). Blank lines before the decision are harmless SSE. */
+  take(chunk: Buffer): boolean {
+    if (!this.decided) {
+      const first = chunk.find((b) => !WHITESPACE.has(b));
+      if (first === undefined) return false;
+      this.decided = true;
+      if (first === 0x7b || first === 0x5b) this.chunks = [];
+    }
+    if (!this.chunks) return false;
+    this.size += chunk.length;
+    if (this.size > this.maxChars) {
+      throw new ApiError(`The server answered /run_sse with a JSON body over ${this.maxChars} bytes`, {
+        status: 200,
+      });
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  /** The JSON body's text, or undefined for an SSE stream. */
+  json(): string | undefined {
+    return this.chunks && Buffer.concat(this.chunks).toString('utf8');
   }
 }

@@ -235,6 +235,21 @@ export class Transport {
     }
   }
 
+  /** The typed error for a decoded failure answer to a request on `path`. */
+  errorOf(path: string, headers: HeaderBag, failure: Extract<Decoded, { ok: false }>): ApiError {
+    return errorFromFailure({
+      status: failure.status,
+      code: failure.code,
+      message: failure.message,
+      body: failure.body,
+      path,
+      requestId: requestIdOf(headers),
+      retryAfterMs: retryAfterMs(headers),
+      userId: this.tokens?.userId(),
+      webURL: this.webURL,
+    });
+  }
+
   async close(): Promise<void> {
     await this.dispatcher?.close();
     this.dispatcher = undefined;
@@ -278,17 +293,7 @@ export class Transport {
         const decoded = decodeEnvelope(status, header(headers, 'content-type'), text);
         if (decoded.ok) return { status, headers, body, decoded };
         hintMs = retryAfterMs(headers);
-        error = errorFromFailure({
-          status,
-          code: decoded.code,
-          message: decoded.message,
-          body: decoded.body,
-          path: spec.path,
-          requestId: requestIdOf(headers),
-          retryAfterMs: hintMs,
-          userId: this.tokens?.userId(),
-          webURL: this.webURL,
-        });
+        error = this.errorOf(spec.path, headers, decoded);
         retryable = status >= 300 && shouldRetryStatus(status, headers);
       } else {
         error = attempt.error;

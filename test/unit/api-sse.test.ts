@@ -300,6 +300,33 @@ describe('chat over HTTP', () => {
       { type: 'done', textSeen: false, toolCalls: 0 },
     ]);
   });
+  it('a 2001 JSON body split over chunked writes is decoded every time, whatever the Content-Type says', async () => {
+    const body = JSON.stringify({ code: 2001, message: 'Insufficient credits' });
+    for (const type of ['application/json', 'text/event-stream', 'text/plain', undefined]) {
+      const s = await serve(async (_req, res) => {
+        res.writeHead(200, type ? { 'content-type': type } : {});
+        res.flushHeaders();
+        for (const part of ['\n', body.slice(0, 1), body.slice(1, 9), body.slice(9)]) {
+          res.write(part);
+          await wait(5);
+        }
+        res.end();
+      });
+      for (let i = 0; i < 5; i++) {
+        const err = await all(client(s.url).chat.send('1', 'hi')).catch((e) => e);
+        expect(err, `content-type ${type}, try ${i}`).toBeInstanceOf(InsufficientCreditsError);
+      }
+    }
+  });
+  it('a mislabelled JSON success body ends with done and no events', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(JSON.stringify({ code: 0, data: {} }));
+    });
+    expect(await all(client(s.url).chat.send('1', 'hi'))).toEqual([
+      { type: 'done', textSeen: false, toolCalls: 0 },
+    ]);
+  });
   it('a 404 session error surfaces as SessionNotFoundError', async () => {
     const s = await serve((_req, res) => sendJson(res, 404, { detail: 'Session not found: 1' }));
     const err = await all(client(s.url).chat.send('1', 'hi')).catch((e) => e);
