@@ -126,7 +126,12 @@ export function describeError(error: unknown): ErrorReport {
   }
   if (is('ApiError')) {
     const transient = typeof err.status === 'number' && (err.status >= 500 || err.status === 429);
-    return report('api_error', transient ? EXIT.transient : EXIT.error, hint);
+    return report(
+      'api_error',
+      transient ? EXIT.transient : EXIT.error,
+      hint ??
+        'the server did not answer as the NemoVideo API does: check NEMO_API_URL (or a proxy in between); --debug shows the requests',
+    );
   }
   if (is('FfmpegNotFoundError')) return report('ffmpeg_missing', EXIT.error, hint);
   return report('error', EXIT.error, hint ?? 'run again with --debug for details');

@@ -84,6 +84,10 @@ describe('exit codes', () => {
       /retry in 30 s/,
     );
     expect(describeError(new Error('boom')).hint).toMatch(/--debug/);
+    // a server answer nemo cannot use (invalid JSON, an unexpected shape)
+    expect(
+      describeError(new ApiError('Request failed: HTTP 200 OK (non-JSON body)', { status: 200 })).hint,
+    ).toMatch(/check NEMO_API_URL.*--debug/);
   });
 
   it('errorIs follows the class chain by name', () => {
