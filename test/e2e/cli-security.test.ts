@@ -1,0 +1,96 @@
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFfmpeg } from '../../src/engine/ffmpeg.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { clipIn, events, nemo, startSuite, tempDir, testEnv } from './helpers.js';
+
+/** Issue 6, security and "nothing lost": what the built CLI does with the token, TLS and interrupted outputs. */
+
+let server: RunningServer;
+let clip: string;
+const TOKEN = 'nmv_usr_0123456789abcdefsecret';
+
+beforeAll(async () => {
+  ({ server, clip } = await startSuite({ startCredits: 100_000 }));
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Wrappers for ffmpeg/ffprobe that log every argv line to `log`, then run the real tool. */
+async function loggingTools(dir: string): Promise<{ env: Record<string, string>; log: string }> {
+  const real = await findFfmpeg();
+  const log = join(dir, 'argv.log');
+  const env: Record<string, string> = {};
+  for (const [tool, path] of [
+    ['ffmpeg', real.ffmpeg],
+    ['ffprobe', real.ffprobe],
+  ] as const) {
+    const wrapper = join(dir, tool);
+    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "${tool} $*" >> '${log}'\nexec '${path}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    env[tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'] = wrapper;
+  }
+  return { env, log };
+}
+
+describe('security', () => {
+  it('TLS verification is never off silently: NODE_TLS_REJECT_UNAUTHORIZED=0 is warned about', async () => {
+    const plain = await nemo(['credits'], { env: testEnv({ NEMO_API_URL: server.url }) });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toMatch(/TLS/);
+    const off = await nemo(['credits'], {
+      env: testEnv({ NEMO_API_URL: server.url, NODE_TLS_REJECT_UNAUTHORIZED: '0' }),
+    });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).toMatch(/TLS certificate checks are off \(NODE_TLS_REJECT_UNAUTHORIZED=0\)/);
+    expect(off.stdout).toMatch(/^\d+\n$/);
+  });
+
+  it('the token never appears in argv: there is no flag for it, and no child process is given it', async () => {
+    const dir = tempDir();
+    const { env: tools, log } = await loggingTools(dir);
+    const env = testEnv({ NEMO_API_URL: server.url, ...tools });
+    // a stored token and NEMO_TOKEN: neither ends up on a command line
+    const login = await nemo(['auth', 'login', '--with-token'], { env, input: TOKEN });
+    expect(login.code, login.stderr).toBe(0);
+    const flag = await nemo(['edit', clip, 'trim', '--token', TOKEN], { env });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option '--token'/);
+    const local = await nemo(['edit', '--local', clip, "add a title 'Argv'", '-o', join(dir, 'out.mp4')], {
+      env: { ...env, NEMO_TOKEN: TOKEN },
+    });
+    expect(local.code, local.stderr).toBe(0);
+    const argv = readFileSync(log, 'utf8');
+    expect(argv).toMatch(/^ffmpeg .*out/m);
+    expect(argv).not.toContain('nmv_usr_');
+    for (const r of [login, flag, local]) expect(`${r.stdout}${r.stderr}`).not.toContain(TOKEN);
+  });
+});
+
+describe('nothing lost', () => {
+  it('SIGINT during a --local render: exit 130, nothing under the final name, no temp file left', async () => {
+    const dir = tempDir();
+    const long = await clipIn(dir, 'long.mp4', 10);
+    const output = join(dir, 'out.mp4');
+    const run = nemo(['edit', '--local', long, 'stabilize and denoise', '-o', output, '--json'], {
+      env: testEnv(),
+    });
+    let stdout = '';
+    let sent = false;
+    run.child.stdout?.on('data', (d) => {
+      stdout += d;
+      if (!sent && /"local\.progress"[^\n]*"stage":"render"|"local\.progress"[^\n]*"progress"/.test(stdout)) {
+        sent = true;
+        run.child.kill('SIGINT');
+      }
+    });
+    const r = await run;
+    expect(sent, r.stdout).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+    expect(events(r.stdout).at(-1)).toMatchObject({ type: 'error', exitCode: 130 });
+    expect(existsSync(output)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('nemo-tmp') || f.startsWith('out'))).toEqual([]);
+  });
+});
