@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type Conf from 'conf';
 import type { CredentialStore, StoredCredentials } from '../api/auth.js';
 import { objectAt, openConfFile } from './conf-file.js';
@@ -6,22 +7,38 @@ import { ConfigError } from './errors.js';
 import { withLock } from './lock.js';
 import type { ConfigStore } from './store.js';
 
-/** Refuses a credentials file that other users could read or change (exit 4, with the chmod fix). */
+/**
+ * Refuses a credentials file that other users could read or change, or one in a directory they can
+ * write to (they could swap the file): exit 4, with the chmod fix.
+ */
 export function checkPrivateFile(file: string): void {
   // Windows protects the profile directory with ACLs; its mode bits always read 0o666.
   if (process.platform === 'win32') return;
-  let mode: number;
-  try {
-    mode = statSync(file).mode;
-  } catch {
-    return; // not there yet
+  const dir = dirname(file);
+  const dirMode = modeOf(dir);
+  if (dirMode !== undefined && (dirMode & 0o022) !== 0) {
+    throw new ConfigError(
+      `${dir} can be written by other users (mode ${(dirMode & 0o777).toString(8)}); refusing to use the token in it`,
+      `chmod 700 '${dir}'`,
+      { exitCode: 4, file },
+    );
   }
-  if ((mode & 0o077) !== 0) {
+  const mode = modeOf(file);
+  if (mode !== undefined && (mode & 0o077) !== 0) {
     throw new ConfigError(
       `${file} is readable or writable by other users (mode ${(mode & 0o777).toString(8)}); refusing to use the token in it`,
       `chmod 600 '${file}'`,
       { exitCode: 4, file },
     );
+  }
+}
+
+/** The mode bits of `path`, or undefined when it is not there yet. */
+function modeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mode;
+  } catch {
+    return undefined;
   }
 }
 

@@ -111,6 +111,24 @@ describe('ConfigStore', () => {
     expect(String((err as Error).message)).not.toContain('nmv_usr_');
   });
 
+  it('refuses a token in a directory other users can write to (exit 4, chmod 700 hint); checked on read', async () => {
+    const store = new ConfigStore(dir, 'default');
+    const creds = new ProfileCredentials(store);
+    await creds.save({ token: 'nmv_usr_abcdefgh12345678', anonymous: false });
+    if (posix) expect(statSync(store.dir).mode & 0o777).toBe(0o700);
+    chmodSync(store.dir, 0o777);
+    if (!posix) {
+      expect((await creds.load())?.token).toBe('nmv_usr_abcdefgh12345678');
+      return;
+    }
+    const err = await new ProfileCredentials(store).load().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(4);
+    expect((err as ConfigError).fix).toBe(`chmod 700 '${store.dir}'`);
+    chmodSync(store.dir, 0o700);
+    expect((await new ProfileCredentials(store).load())?.token).toBe('nmv_usr_abcdefgh12345678');
+  });
+
   it('logout removes only that profile', async () => {
     const store = new ConfigStore(dir, 'a');
     await new ProfileCredentials(store, 'a').save({ token: 'nmv_usr_aaaaaaaaaaaa', anonymous: true });
