@@ -20,6 +20,10 @@ afterAll(async () => {
 const env = (extra: Record<string, string> = {}) =>
   testEnv({ NEMO_API_URL: server.url, NEMO_RECOVERY_INTERVAL_MS: '300', ...extra });
 const out = () => join(dir, `out-${++n}.mp4`);
+const creditRequests = async (): Promise<number> =>
+  Object.entries((await serverStats(server.url)).requests)
+    .filter(([p]) => p.startsWith('/api/credits'))
+    .reduce((sum, [, c]) => sum + c, 0);
 
 async function editWith(
   fault: FaultSpec | FaultSpec[],
@@ -33,6 +37,8 @@ async function editWith(
     { env: env(extraEnv) },
   );
   expectNoToken(r);
+  // the fault really fired (a spent fault is removed), so the row proves the recovery
+  expect(server.faults.list(), 'the injected fault fired').toEqual([]);
   return { ...r, output, evs: r.stdout.trim() ? events(r.stdout) : [] };
 }
 
@@ -67,22 +73,28 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
 
   it('3b. 429 repeated: exit 3, saying when to retry', async () => {
     server.faults.add({ name: 'rate-limit', path: '/api/credits', times: -1, retryAfterS: 1 });
+    const before = await creditRequests();
     const r = await nemo(['credits'], { env: env() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/retry in \d+ s/);
+    expect((await creditRequests()) - before).toBe(3); // the first try and 2 retries
   });
 
   it('4. 503 with an HTML body on credits: retried', async () => {
     server.faults.add({ name: 'html-503', path: '/api/credits', times: 1 });
+    const before = await creditRequests();
     const r = await nemo(['credits', '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
+    expect((await creditRequests()) - before).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ available: expect.any(Number) });
   });
 
   it('4b. 503 persistent: exit 3, the status shown, no HTML dump', async () => {
     server.faults.add({ name: 'html-503', path: '/api/credits', times: -1 });
+    const before = await creditRequests();
     const r = await nemo(['credits'], { env: env() });
     expect(r.code).toBe(3);
+    expect((await creditRequests()) - before).toBe(3);
     expect(r.stderr).toMatch(/503/);
     expect(r.stderr).not.toMatch(/<html|<h1/i);
   });
