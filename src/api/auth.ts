@@ -18,6 +18,11 @@ export interface CredentialStore {
   save(credentials: StoredCredentials): Promise<void>;
   /** A stable client id, persisted BEFORE it is used for a token request. */
   clientId(): Promise<string>;
+  /**
+   * Runs `fn` as the only process getting a token for this store (processes sharing it would
+   * otherwise each ask for an anonymous token with the same client id, and all but one get a 429).
+   */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export type TokenSourceKind = 'option' | 'env' | 'profile' | 'anonymous';
@@ -104,11 +109,14 @@ export class Auth implements TokenSource {
   async renew(failed: string): Promise<string | undefined> {
     if (!this.current?.anonymous) return undefined;
     if (this.current.token !== failed) return this.current.token;
-    this.renewing ??= this.obtainAndSave()
-      .then((c) => c.token)
-      .finally(() => {
-        this.renewing = undefined;
-      });
+    this.renewing ??= this.exclusive(async () => {
+      // another process sharing the store may have renewed it already
+      const stored = await this.stored();
+      this.current = stored && stored.token !== failed ? stored : await this.obtainAndSave();
+      return this.current.token;
+    }).finally(() => {
+      this.renewing = undefined;
+    });
     return this.renewing;
   }
 
@@ -206,12 +214,19 @@ export class Auth implements TokenSource {
       return { token: checkToken(explicit, 'the token option'), source: 'option', anonymous: false };
     const env = process.env.NEMO_TOKEN?.trim();
     if (env) return { token: checkToken(env, 'NEMO_TOKEN'), source: 'env', anonymous: false };
+    return (await this.stored()) ?? this.exclusive(async () => (await this.stored()) ?? this.obtainAndSave());
+  }
+
+  private async stored(): Promise<Current | undefined> {
     const stored = await this.options.credentials?.load();
-    if (stored?.token) {
-      this.rememberUserId(stored.userId);
-      return { token: stored.token, source: 'profile', anonymous: stored.anonymous };
-    }
-    return this.obtainAndSave();
+    if (!stored?.token) return undefined;
+    this.rememberUserId(stored.userId);
+    return { token: stored.token, source: 'profile', anonymous: stored.anonymous };
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const store = this.options.credentials;
+    return store?.exclusive ? store.exclusive(fn) : fn();
   }
 
   private async obtainAndSave(): Promise<Current> {

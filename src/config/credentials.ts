@@ -79,6 +79,11 @@ export class ProfileCredentials implements CredentialStore {
     return this.store.clientId();
   }
 
+  /** Holds `credentials.json.token.lock` (not the write lock, which `save` takes) while `fn` runs. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return withLock(`${this.file}.token`, fn);
+  }
+
   private write(c: StoredCredentials | undefined): Promise<boolean> {
     return withLock(this.file, () => {
       checkPrivateFile(this.file);

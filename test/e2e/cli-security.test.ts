@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '../../src/engine/ffmpeg.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { clipIn, events, nemo, startSuite, tempDir, testEnv } from './helpers.js';
+import { clipIn, events, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 /** Issue 6, security and "nothing lost": what the built CLI does with the token, TLS and interrupted outputs. */
 
@@ -92,5 +92,27 @@ describe('nothing lost', () => {
     expect(events(r.stdout).at(-1)).toMatchObject({ type: 'error', exitCode: 130 });
     expect(existsSync(output)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('nemo-tmp') || f.startsWith('out'))).toEqual([]);
+  });
+
+  it('concurrent nemo processes sharing one fresh profile: one anonymous token, every session kept, valid files', async () => {
+    const env = testEnv({ NEMO_API_URL: server.url });
+    const cfg = env.NEMO_CONFIG_DIR as string;
+    const tokens = async () => (await serverStats(server.url)).requests['/api/auth/anonymous-token'] ?? 0;
+    const before = await tokens();
+    const runs = await Promise.all([
+      ...Array.from({ length: 5 }, () => nemo(['session', 'new', '--json'], { env })),
+      nemo(['config', 'set', 'quality', 'low'], { env }),
+    ]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    // without a lock each process asked for its own token with the same client id: all but one got a 429
+    expect((await tokens()) - before).toBe(1);
+    const ids = runs.slice(0, 5).map((r) => (JSON.parse(r.stdout) as { sessionId: string }).sessionId);
+    const config = JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8'));
+    const saved = config.profiles.default;
+    expect(saved.sessions.map((x: { sessionId: string }) => x.sessionId).sort()).toEqual([...ids].sort());
+    expect(saved.settings).toMatchObject({ quality: 'low' });
+    const creds = JSON.parse(readFileSync(join(cfg, 'credentials.json'), 'utf8'));
+    expect(creds.profiles.default.token).toMatch(/^nmv_usr_/);
+    expect(readdirSync(cfg).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 });

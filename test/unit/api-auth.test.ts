@@ -152,6 +152,26 @@ describe('token precedence and re-auth', () => {
     expect(server!.requests[2].headers['x-client-id']).toBe('client-uuid-1');
     expect(store.saved.map((s) => s.token)).toEqual(['nmv_usr_tok1', 'nmv_usr_tok2']);
   });
+  it('two clients sharing a store (with its lock) renew an expired token once between them', async () => {
+    await tokenServer({ firstTokenExpires: true });
+    const shared = new MemoryStore({ token: 'nmv_usr_tok1', anonymous: true });
+    await shared.save({ token: 'nmv_usr_tok1', anonymous: true });
+    // the revoked token must exist server-side first: issue it
+    await client({}).auth.anonymousToken();
+    let queue: Promise<unknown> = Promise.resolve();
+    const locked = Object.assign(shared, {
+      exclusive<T>(fn: () => Promise<T>): Promise<T> {
+        const run = queue.then(fn);
+        queue = run.catch(() => undefined);
+        return run;
+      },
+    });
+    const [a, b] = [client({ credentials: locked }), client({ credentials: locked })];
+    await Promise.all([a.credits.get(), b.credits.get()]);
+    expect(server!.requests.filter((r) => r.url === '/api/auth/anonymous-token')).toHaveLength(2);
+    const used = server!.requests.filter((r) => r.url !== '/api/auth/anonymous-token').slice(-2);
+    expect(used.map((r) => r.headers.authorization)).toEqual(['Bearer nmv_usr_tok2', 'Bearer nmv_usr_tok2']);
+  });
   it('an env token is not replaced on 401: AuthError surfaces', async () => {
     server = await startTestServer((_req, res) =>
       sendJson(res, 401, { code: 1001, message: 'Invalid token' }),
