@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '../../src/engine/ffmpeg.js';
 import type { RunningServer } from '../../src/server/index.js';
+import { startTestServer } from '../helpers/http.js';
 import { clipIn, events, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
+import { startProxy } from './proxy.js';
 
 /** Issue 6, security and "nothing lost": what the built CLI does with the token, TLS and interrupted outputs. */
 
@@ -114,5 +116,44 @@ describe('nothing lost', () => {
     const creds = JSON.parse(readFileSync(join(cfg, 'credentials.json'), 'utf8'));
     expect(creds.profiles.default.token).toMatch(/^nmv_usr_/);
     expect(readdirSync(cfg).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('SIGINT during a cloud download: exit 130, nothing under the final name, no .part left', async () => {
+    // the render is served by a host that sends the first 64 KiB of a 1 MiB body, then stalls
+    const cdn = await startTestServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': 1024 * 1024 });
+      res.write(Buffer.alloc(64 * 1024, 1));
+      await new Promise((resolve) => res.on('close', resolve));
+    });
+    const proxy = await startProxy(server.url, {
+      mapJson: (rec, text) =>
+        /^\/api\/render\/proxy\/(lambda\/)?render_[^/]+$/.test(rec.url)
+          ? text.replace(/http:\/\/127\.0\.0\.1:\d+\/renders\/[^"]+/g, `${cdn.url}/slow.mp4`)
+          : text,
+    });
+    try {
+      const dir = tempDir();
+      const output = join(dir, 'out.mp4');
+      const run = nemo(['edit', clip, "add a title 'Cut'", '-o', output, '--json', '--quality', 'low'], {
+        env: testEnv({ NEMO_API_URL: proxy.url }),
+      });
+      let stdout = '';
+      let sent = false;
+      run.child.stdout?.on('data', (d) => {
+        stdout += d;
+        if (!sent && /"download\.progress"[^\n]*"receivedBytes":[1-9]/.test(stdout)) {
+          sent = true;
+          run.child.kill('SIGINT');
+        }
+      });
+      const r = await run;
+      expect(sent, r.stdout).toBe(true);
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/nothing was left under/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await proxy.close();
+      await cdn.close();
+    }
   });
 });
