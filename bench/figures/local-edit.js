@@ -52,11 +52,13 @@ async function measureCase(ctx, c, what, fixture, wrapper, runs) {
   for (let i = 0; i < runs; i++) {
     const n = await runNemo(ctx, c, fixture, wrapper);
     nemo.push(n.wallMs);
+    cpu.nemo.push(n.cpuMs);
     last = n;
     const f = await runFloor(ctx, fixture, n.keep, n.encoder);
-    floor.push(f);
+    floor.push(f.wallMs);
+    cpu.floor.push(f.cpuMs);
     ctx.log(
-      `  ${c.id} run ${i + 1}: nemo ${(n.wallMs / 1000).toFixed(1)} s, floor ${(f / 1000).toFixed(1)} s`,
+      `  ${c.id} run ${i + 1}: nemo ${(n.wallMs / 1000).toFixed(1)} s, floor ${(f.wallMs / 1000).toFixed(1)} s`,
     );
   }
   const ns = summarize(nemo);

@@ -1,6 +1,6 @@
-import { createReadStream, existsSync, linkSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { bigMp4, talkMp4 } from '../lib/fixtures.js';
+import { bigMp4 } from '../lib/fixtures.js';
 import { cliHasOption, nemoEnv } from '../lib/nemo-env.js';
 import { cliHasCommand, nemoArgv } from '../lib/parts.js';
 import { runMeasured } from '../lib/proc.js';
@@ -24,8 +24,10 @@ export async function transfer(ctx) {
     pendingRow(`${n}`, `${what} ${label}: throughput`, RATE_BUDGET, reason),
     pendingRow(`${n} RSS`, `${what} ${label}: nemo peak RSS`, RSS_BUDGET, reason),
   ];
-  const dataDir = join(ctx.tmpDir, 'server-data');
-  const started = await http.startBenchServer({ dataDir, maxUploadBytes: 600 * MiB });
+  const started = await http.startBenchServer({
+    dataDir: join(ctx.tmpDir, 'server-data'),
+    maxUploadBytes: 600 * MiB,
+  });
   if (started.missing)
     return [...rowsFor(1, 'upload', started.missing), ...rowsFor(2, 'download', started.missing)];
   const server = started.server;
@@ -36,8 +38,8 @@ export async function transfer(ctx) {
     const up = cliHasCommand('upload')
       ? await measureUpload(ctx, started, fixture, runs, label)
       : rowsFor(1, 'upload', 'the CLI has no `upload` command yet (dist/cli/commands/upload.js)');
-    const down = await measureDownload(ctx, started, dataDir, fixture, runs, label).catch((err) =>
-      rowsFor(2, 'download', `could not set up a ${label} render: ${err.message}`),
+    const down = await measureDownload(ctx, started, fixture, runs, label).catch((err) =>
+      rowsFor(2, 'download', `could not register a ${label} render: ${err.message}`),
     );
     return [...up, ...down];
   } finally {
@@ -103,10 +105,10 @@ async function measureUpload(ctx, { server, log }, fixture, runs, label) {
   return rows(1, `upload ${label}`, fixture.bytes, curl, nemo, 'curl -F', notes);
 }
 
-async function measureDownload(ctx, { server, log }, dataDir, fixture, runs, label) {
+async function measureDownload(ctx, { server, log }, fixture, runs, label) {
   const served = { curl: [], nemo: [] };
   const base = server.url;
-  const render = await largeRender(ctx, server, dataDir, fixture);
+  const render = await largeRender(server, fixture);
   const canExport = cliHasCommand('export') && cliHasOption('export', '--resume');
   if (!canExport) {
     return [
@@ -162,51 +164,18 @@ async function measureDownload(ctx, { server, log }, dataDir, fixture, runs, lab
   return rows(2, `download ${label}`, fixture.bytes, curl, nemo, 'curl -o', notes);
 }
 
-/**
- * A completed render whose output is the large fixture: the server's registerRender when it has one; else a real
- * small render (upload → "trim silences" → submit → completed) whose output file in the data dir is then replaced
- * by a hard link to the large fixture (the download routes serve whatever file is there).
- */
-async function largeRender(ctx, server, dataDir, fixture) {
-  const base = server.url;
-  const s = await http.tokenAndSession(base);
-  if (typeof server.registerRender === 'function') {
-    const r = await server.registerRender(fixture.path, { sessionId: s.sessionId });
-    return {
-      id: r.id,
-      url: r.url,
-      token: s.token,
-      how: `server.registerRender(<${fixture.bytes}-byte fixture>)`,
-    };
-  }
-  const small = await talkMp4(ctx.fixturesDir, 6, 320, 180);
-  await http.uploadFile(base, s.token, s.sessionId, small.path);
-  await http.chat(base, s.token, s.sessionId, 'trim silences');
-  const state = await http.getState(base, s.token, s.sessionId);
-  const id = await http.submitRender(base, s.token, s.sessionId, state.state?.draft ?? state.draft);
-  const body = await http.waitRender(base, s.token, id);
-  const url = http.renderOutputUrl(body) ?? `${base}/api/render/proxy/${id}/download`;
-  const file = findFile(dataDir, (name) => name.includes(id) && !name.includes('.nemo-tmp-'));
-  if (!file) throw new Error(`render ${id}'s output file not found under the server's data dir`);
-  rmSync(file);
-  linkSync(fixture.path, file);
+/** A completed render whose output is the large fixture, registered with the server's `registerRender`. */
+async function largeRender(server, fixture) {
+  if (typeof server.registerRender !== 'function')
+    throw new Error('the server has no registerRender (NEEDS.md item 1)');
+  const s = await http.tokenAndSession(server.url);
+  const r = await server.registerRender(fixture.path, { sessionId: s.sessionId });
   return {
-    id,
-    url,
+    id: r.id,
+    url: r.url,
     token: s.token,
-    how: `a real render (${id}) whose output file was replaced by a hard link to the ${fixture.bytes}-byte fixture`,
+    how: `server.registerRender(<the ${fixture.bytes}-byte fixture>)`,
   };
-}
-
-function findFile(dir, test) {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      const f = findFile(p, test);
-      if (f) return f;
-    } else if (test(e.name)) return p;
-  }
-  return null;
 }
 
 function rows(n, what, bytes, curl, nemo, baseLabel, notes) {

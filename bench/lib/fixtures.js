@@ -28,7 +28,7 @@ export async function bigMp4(dir, bytes) {
  * The speech layout of the talk fixture: 1 s of silence, then repeating 8 s periods of 6 s "speech" and 2 s of
  * silence. The "speech" is a gliding tone with syllable-rate amplitude modulation that never drops to silence.
  */
-export const TALK_LAYOUT = { leadSilenceS: 1, periodS: 8, speechS: 6, silenceS: 2 };
+const TALK_LAYOUT = { leadSilenceS: 1, periodS: 8, speechS: 6, silenceS: 2 };
 
 const SPEECH_EXPR =
   'if(lt(t,1)+gt(mod(t-1,8),6),0,0.4*sin(2*PI*(180+40*sin(2*PI*0.5*t))*t)*(0.6+0.4*sin(2*PI*4*t)))';

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { openAsBlob } from 'node:fs';
-import { basename } from 'node:path';
 import { loadDist } from './parts.js';
 
 /**
@@ -37,10 +35,10 @@ async function call(url, { method = 'GET', token, body, headers = {} } = {}) {
     headers: {
       ...HEADERS,
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body && !(body instanceof FormData) ? { 'Content-Type': 'application/json' } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
       ...headers,
     },
-    body: body instanceof FormData ? body : body ? JSON.stringify(body) : undefined,
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   let json;
@@ -72,66 +70,6 @@ export async function tokenAndSession(base) {
 
 export function uploadUrl(base, sessionId) {
   return `${base}/api/upload-video/nemo_agent/me/${sessionId}`;
-}
-
-export async function uploadFile(base, token, sessionId, path) {
-  const form = new FormData();
-  form.append('files', await openAsBlob(path), basename(path));
-  return call(uploadUrl(base, sessionId), { method: 'POST', token, body: form });
-}
-
-/** Sends one chat message and reads the SSE stream to its end; returns the raw text. */
-export async function chat(base, token, sessionId, text) {
-  const res = await fetch(`${base}/run_sse`, {
-    method: 'POST',
-    headers: {
-      ...HEADERS,
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: 'text/event-stream',
-    },
-    body: JSON.stringify({
-      app_name: 'nemo_agent',
-      user_id: 'me',
-      session_id: sessionId,
-      new_message: { parts: [{ text }] },
-    }),
-  });
-  const body = await res.text();
-  if (!res.ok) throw new Error(`/run_sse → ${res.status}: ${body.slice(0, 300)}`);
-  return body;
-}
-
-export async function getState(base, token, sessionId) {
-  return call(`${base}/api/state/nemo_agent/me/${sessionId}/latest`, { token });
-}
-
-export async function submitRender(base, token, sessionId, draft) {
-  const id = `render_${randomUUID()}`;
-  await call(`${base}/api/render/proxy/lambda`, {
-    method: 'POST',
-    token,
-    body: { id, sessionId, draft, output: { format: 'mp4', quality: 'high' } },
-  });
-  return id;
-}
-
-/** Polls a render until it is completed (every 100 ms); returns the poll body. */
-export async function waitRender(base, token, id, timeoutMs = 120_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const body = await call(`${base}/api/render/proxy/lambda/${id}`, { token });
-    const status = body.status ?? body.data?.status;
-    if (status === 'completed') return body;
-    if (status === 'failed') throw new Error(`render ${id} failed: ${JSON.stringify(body).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`render ${id} did not complete in ${timeoutMs} ms`);
-}
-
-/** The output URL of a completed render, whichever poll shape the server speaks. */
-export function renderOutputUrl(body) {
-  return body.output?.url ?? body.outputUrl ?? body.data?.outputUrl ?? body.data?.output?.url ?? null;
 }
 
 export async function stats(base) {

@@ -1,31 +1,7 @@
 /**
  * Classifies what the server wrote on /run_sse and what the CLI printed with --json, so that each server event
- * can be paired with the CLI line it became: {kind: 'text'|'toolCall'|'toolResult'|'heartbeat'|'other', key, at}.
+ * can be paired with the CLI line it became: {kind: 'text'|'toolCall'|'toolResult'|'heartbeat'|'error', key, at}.
  */
-
-/** One SSE line as the relay saw it ({line, at}). */
-export function classifyServerLine({ line, at }) {
-  if (line.startsWith(':')) return { kind: 'heartbeat', key: '', at };
-  const data = line.slice(5).trim();
-  if (!data) return { kind: 'heartbeat', key: '', at };
-  let ev;
-  try {
-    ev = JSON.parse(data);
-  } catch {
-    return { kind: 'other', key: '', at };
-  }
-  if (ev.type === 'heartbeat' || ev.type === 'ping') return { kind: 'heartbeat', key: '', at };
-  if (ev.type === 'text') return { kind: 'text', key: String(ev.content ?? ev.text ?? ''), at };
-  if (ev.type === 'tool_call') return { kind: 'toolCall', key: String(ev.name ?? ''), at };
-  if (ev.type === 'tool_result') return { kind: 'toolResult', key: String(ev.name ?? ''), at };
-  for (const part of ev.content?.parts ?? []) {
-    if (typeof part.text === 'string') return { kind: 'text', key: part.text, at };
-    if (part.functionCall) return { kind: 'toolCall', key: String(part.functionCall.name ?? ''), at };
-    if (part.functionResponse)
-      return { kind: 'toolResult', key: String(part.functionResponse.name ?? ''), at };
-  }
-  return { kind: 'other', key: '', at };
-}
 
 /** One entry of the server's own write log (/_nemo/stats sseWrites). */
 export function classifyServerWrite(w) {
