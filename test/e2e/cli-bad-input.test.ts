@@ -149,12 +149,16 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
 
   it('odd file names (spaces, colons, quotes, unicode, a leading dash after --) work', async () => {
     const sub = tempDir();
-    const odd = await clipIn(sub, `-odd: "名前" it's.mp4`);
-    const r = await nemo(['edit', '--quality', 'low', '--', odd, "add a title 'Odd'"], {
-      env: env(),
-      cwd: sub,
-    });
+    const name = `-odd: "名前" it's.mp4`;
+    const odd = await clipIn(sub, name);
+    const e = env();
+    const r = await nemo(['edit', '--quality', 'low', '--', odd, "add a title 'Odd'"], { env: e, cwd: sub });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(join(sub, `-odd: "名前" it's.edited.mp4`));
+    // the name went through the upload unchanged: the server's state lists it
+    const state = await nemo(['state', '--json'], { env: e });
+    expect(state.code, state.stderr).toBe(0);
+    const infos = JSON.parse(state.stdout).state.video_infos as { filename: string }[];
+    expect(infos.map((v) => v.filename)).toEqual([name]);
   });
 });
