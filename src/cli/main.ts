@@ -1,4 +1,4 @@
-import type { CommanderError } from 'commander';
+import type { Command, CommanderError } from 'commander';
 import { activeContext } from './active.js';
 import { EXIT } from './exit-codes.js';
 
@@ -23,6 +23,20 @@ async function report(err: unknown, argv: string[]): Promise<number> {
   return r.exitCode;
 }
 
+/** After commander's own error line: the fix (the command's help), and the error event under --json. */
+function usageFix(err: CommanderError, argv: string[], program: Command): void {
+  const words = argv.slice(2);
+  const command = program.commands.find((c) => words.includes(c.name()));
+  const hint = `see ${command ? `nemo ${command.name()} --help` : 'nemo --help'}`;
+  if (words.includes('--json')) {
+    const message = err.message.replace(/^error: /, '');
+    process.stdout.write(
+      `${JSON.stringify({ type: 'error', code: 'usage', exitCode: EXIT.usage, message, hint })}\n`,
+    );
+  }
+  process.stderr.write(`→ ${hint}\n`);
+}
+
 /** The CLI entry (bin/nemo.js calls it). Sets process.exitCode; never exits while output is pending. */
 export async function main(argv: string[]): Promise<void> {
   // `nemo … | head -1`: a closed pipe ends the run quietly instead of crashing with EPIPE
@@ -37,8 +51,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (isCommanderError(err)) {
       // commander already printed its message (and a suggestion); --help and --version are not errors.
-      process.exitCode =
-        err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
+      process.exitCode = ok ? EXIT.ok : EXIT.usage;
+      if (!ok) usageFix(err, argv, program);
     } else {
       process.exitCode = await report(err, argv);
     }

@@ -91,10 +91,24 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
     const r = await nemo(args(), { env: env(extra), cwd: dir });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr, 'the fix line').toMatch(/^→ \S/m);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines.length, r.stderr).toBeLessThanOrEqual(3);
     expect(totalRequests(await serverStats(server.url))).toBe(before);
+  });
+
+  it('--json: an unknown flag is one usage event on stdout too, pointing at the command help', async () => {
+    const r = await nemo(['edit', clip, 'trim', '--bogus', '--json'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      type: 'error',
+      code: 'usage',
+      exitCode: 2,
+      message: "unknown option '--bogus'",
+      hint: 'see nemo edit --help',
+    });
+    expect(r.stderr).toMatch(/^→ see nemo edit --help$/m);
   });
 
   it('--json still reports the error as one event on stdout', async () => {
