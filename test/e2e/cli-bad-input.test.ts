@@ -72,19 +72,6 @@ const cases: [string, () => string[], RegExp, Record<string, string>?][] = [
   ],
   ['an unknown setting', () => ['config', 'set', 'colour', 'red'], /unknown setting/],
 ];
-if (process.getuid?.() !== 0) {
-  cases.push([
-    'an unreadable file',
-    () => {
-      const p = join(dir, 'secret.mp4');
-      writeFileSync(p, readFileSync(clip));
-      chmodSync(p, 0o000);
-      return ['edit', p, 'trim'];
-    },
-    /permission|readable|EACCES/i,
-  ]);
-}
-
 describe('bad input: exit 2, one line with the fix, and no request made', () => {
   it.each(cases)('%s', async (_name, args, message, extra) => {
     const before = totalRequests(await serverStats(server.url));
@@ -95,6 +82,25 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines.length, r.stderr).toBeLessThanOrEqual(3);
+    expect(totalRequests(await serverStats(server.url))).toBe(before);
+  });
+
+  it('an unreadable file (run as nobody when the tests run as root, since root reads every file)', async () => {
+    const root = process.getuid?.() === 0;
+    const open = tempDir();
+    chmodSync(open, 0o777); // nobody must reach the file and make its config dir here
+    const p = join(open, 'secret.mp4');
+    writeFileSync(p, readFileSync(clip));
+    chmodSync(p, 0o000);
+    const before = totalRequests(await serverStats(server.url));
+    const r = await nemo(['edit', p, 'trim'], {
+      env: env({ NEMO_CONFIG_DIR: join(open, 'cfg'), HOME: open }),
+      cwd: open,
+      uid: root ? 65534 : undefined,
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: File is not readable: .*secret\.mp4$/m);
+    expect(r.stderr).toMatch(/^→ .*chmod u\+r/m);
     expect(totalRequests(await serverStats(server.url))).toBe(before);
   });
 

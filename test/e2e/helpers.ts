@@ -52,11 +52,12 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 /** Spawns `node bin/nemo.js …` (no TTY) and collects its output. */
 export function nemo(
   args: string[],
-  opts: { env: Record<string, string>; input?: string; cwd?: string },
+  opts: { env: Record<string, string>; input?: string; cwd?: string; uid?: number },
 ): Promise<RunResult> & { child: ChildProcess } {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: opts.env,
     cwd: opts.cwd,
+    ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
