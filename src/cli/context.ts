@@ -76,9 +76,12 @@ export class Ctx {
       const baseURL = this.apiUrl();
       const credentials = this.credentials();
       await this.store().clientId();
+      // a security downgrade is said even under --quiet
       if (this.env.NODE_TLS_REJECT_UNAUTHORIZED === '0')
-        this.out.warn(
-          'TLS certificate checks are off (NODE_TLS_REJECT_UNAUTHORIZED=0): anyone between you and the server can read your token; unset it',
+        this.out.say(
+          this.out.c.yellow(
+            'TLS certificate checks are off (NODE_TLS_REJECT_UNAUTHORIZED=0): anyone between you and the server can read your token; unset it',
+          ),
         );
       const { NemoClient } = await import('../api/index.js');
       return new NemoClient({ baseURL, credentials, logger: this.debug ? this.log : undefined });

@@ -38,11 +38,11 @@ async function loggingTools(dir: string): Promise<{ env: Record<string, string>;
 }
 
 describe('security', () => {
-  it('TLS verification is never off silently: NODE_TLS_REJECT_UNAUTHORIZED=0 is warned about', async () => {
+  it('TLS verification is never off silently: NODE_TLS_REJECT_UNAUTHORIZED=0 is warned about, even with --quiet', async () => {
     const plain = await nemo(['credits'], { env: testEnv({ NEMO_API_URL: server.url }) });
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).not.toMatch(/TLS/);
-    const off = await nemo(['credits'], {
+    const off = await nemo(['credits', '--quiet'], {
       env: testEnv({ NEMO_API_URL: server.url, NODE_TLS_REJECT_UNAUTHORIZED: '0' }),
     });
     expect(off.code, off.stderr).toBe(0);
