@@ -4,6 +4,7 @@ import type { Draft } from '../timeline/index.js';
 import { applyOps } from './apply.js';
 import { draftFromMedia } from './draft-build.js';
 import { EditInputError, UnknownInstructionError } from './errors.js';
+import { findFfmpeg, getCapabilities } from './ffmpeg.js';
 import { planInstruction, SUPPORTED_OPERATIONS } from './planner.js';
 import { probeMedia } from './probe.js';
 import { renderDraft } from './runner.js';
@@ -45,6 +46,11 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
   const plan = planInstruction(o.instruction);
   if (plan.unknown.length > 0) throw new UnknownInstructionError(plan.unknown, SUPPORTED_OPERATIONS);
   o.onEvent?.({ type: 'plan', plan });
+  // Probe ffmpeg's capabilities (four short runs) while the inputs are probed and analysed, not after:
+  // renderDraft's own getCapabilities() then hits the cache. Errors surface there, where they are handled.
+  findFfmpeg()
+    .then((f) => getCapabilities(f.ffmpeg))
+    .catch(() => {});
   o.onEvent?.({ type: 'analysis', what: 'probe' });
   const files = o.files.map((f) => path.resolve(f));
   const missing = files.filter((f) => !existsSync(f));
