@@ -65,7 +65,7 @@ async function measureCase(ctx, c, what, fixture, wrapper, runs) {
   const fs = summarize(floor);
   const r = ratio(ns.median, fs.median);
   const calls = last.calls;
-  const sum = (k) => calls.filter((x) => x.kind === k).reduce((s, x) => s + x.ms, 0);
+  const sum = (k) => spanMs(calls.filter((x) => x.kind === k));
   const count = (k) => calls.filter((x) => x.kind === k).length;
   const reported = last.result?.encodePasses ?? last.result?.render?.encodePasses;
   const cpuRatio = ratio(summarize(cpu.nemo).median, summarize(cpu.floor).median);
@@ -86,13 +86,26 @@ async function measureCase(ctx, c, what, fixture, wrapper, runs) {
     },
     notes: [
       `encode passes: ${count('encode')} (ffmpeg spawns writing an output file)${reported != null ? `; --json result says encodePasses ${reported}` : ''}; analysis passes: ${count('analysis')}; capability probes: ${count('probe')}`,
-      `last nemo run: ${(last.wallMs / 1000).toFixed(2)} s = encode ${(sum('encode') / 1000).toFixed(2)} s + analysis ${(sum('analysis') / 1000).toFixed(2)} s + probes ${(sum('probe') / 1000).toFixed(2)} s + the rest (node start-up, planning, ffprobe, waiting) ${((last.wallMs - sum('encode') - sum('analysis') - sum('probe')) / 1000).toFixed(2)} s`,
+      `last nemo run: ${(last.wallMs / 1000).toFixed(2)} s; wall time while ffmpeg ran: encode ${(sum('encode') / 1000).toFixed(2)} s, analysis ${(sum('analysis') / 1000).toFixed(2)} s, capability probes ${(sum('probe') / 1000).toFixed(2)} s (the probes run in parallel); no ffmpeg running (node start-up, ffprobe, planning): ${((last.wallMs - spanMs(calls)) / 1000).toFixed(2)} s`,
       `kept segments: ${last.keep.length} (from ${last.keepSource}), ${last.keep.reduce((s, k) => s + k.end - k.start, 0).toFixed(2)} s kept of ${fixture.seconds} s`,
       `floor encoder args (copied from nemo's encode pass): \`${last.encoder.join(' ')}\``,
       'wall times: whole `node bin/nemo.js edit … --local --json` process vs the whole floor ffmpeg process',
       `CPU time (user + sys, nemo with its ffmpeg children), median: nemo ${fmt(summarize(cpu.nemo).median / 1000)} s, floor ${fmt(summarize(cpu.floor).median / 1000)} s — ratio ${fmt(cpuRatio)}× (a cross-check that a busy machine moves less than wall time)`,
     ],
   };
+}
+
+/** Wall time covered by the union of the calls' [start, end] intervals, in ms. */
+function spanMs(calls) {
+  const sorted = [...calls].sort((a, b) => a.startS - b.startS);
+  let total = 0;
+  let end = -Infinity;
+  for (const c of sorted) {
+    const from = Math.max(c.startS, end);
+    if (c.endS > from) total += c.endS - from;
+    end = Math.max(end, c.endS);
+  }
+  return total * 1000;
 }
 
 function scale(s, k) {
