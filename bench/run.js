@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // nemo benchmarks (issue 5): `npm run bench` (full) or `npm run bench -- --quick` (smoke, < 2 min, not judged).
 // Each figure is a ratio against a baseline measured in the same run. Measures the BUILT code: run
-// `npm run build` first. Options: --quick, --only <ids> (comma-separated: 1,2,3,4,5,6).
-import { mkdirSync, rmSync } from 'node:fs';
+// `npm run build` first. Options: --quick, --only <ids> (comma-separated: 1,2,3,4,5,6), --report-only (re-render
+// bench/RESULTS.md from bench/results.json and FINDINGS.md, measuring nothing).
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localEdit } from './figures/local-edit.js';
@@ -23,12 +24,24 @@ const FIGURES = [
 ];
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'report-only': { type: 'boolean', default: false },
+  },
 });
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : null;
 const quick = values.quick;
 
 const benchDir = join(ROOT, 'bench');
+const findingsPath = join(benchDir, 'FINDINGS.md');
+if (values['report-only']) {
+  const saved = JSON.parse(readFileSync(join(benchDir, 'results.json'), 'utf8'));
+  writeReport({ ...saved, outDir: benchDir, mdName: 'RESULTS.md', jsonName: 'results.json', findingsPath });
+  process.stderr.write('[bench] re-rendered bench/RESULTS.md from bench/results.json\n');
+  process.exit(0);
+}
+
 const tmpDir = join(benchDir, '.tmp', `run-${process.pid}`);
 const fixturesDir = join(benchDir, 'fixtures');
 mkdirSync(tmpDir, { recursive: true });
@@ -69,7 +82,7 @@ writeReport({
   outDir: full ? benchDir : join(benchDir, '.tmp'),
   mdName: full ? 'RESULTS.md' : 'RESULTS.partial.md',
   jsonName: full ? 'results.json' : 'results.partial.json',
-  findingsPath: join(benchDir, 'FINDINGS.md'),
+  findingsPath,
 });
 rmSync(tmpDir, { recursive: true, force: true });
 log(

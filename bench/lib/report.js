@@ -64,7 +64,10 @@ function verdict(row, quick) {
   return row.pass ? 'pass' : '**FAIL**';
 }
 
-/** Writes RESULTS.md and results.json. `findingsPath` is a hand-written markdown file included as "Findings". */
+/**
+ * Writes RESULTS.md and results.json. `findingsPath` is a hand-written markdown file included as "Findings";
+ * `finishedAt` is kept when re-rendering a saved run.
+ */
 export function writeReport({
   rows,
   machine,
@@ -75,8 +78,16 @@ export function writeReport({
   jsonName,
   findingsPath,
   startedAt,
+  finishedAt,
 }) {
-  const json = { command, quick, startedAt, finishedAt: new Date().toISOString(), machine, rows };
+  const json = {
+    command,
+    quick,
+    startedAt,
+    finishedAt: finishedAt ?? new Date().toISOString(),
+    machine,
+    rows,
+  };
   writeFileSync(join(outDir, jsonName), `${JSON.stringify(json, null, 2)}\n`);
 
   const out = [];
