@@ -5,7 +5,7 @@ import { talkMp4 } from '../lib/fixtures.js';
 import { nemoEnv, parseNdjson } from '../lib/nemo-env.js';
 import { cliHasCommand, nemoArgv } from '../lib/parts.js';
 import { runMeasured } from '../lib/proc.js';
-import { fmt, pendingRow } from '../lib/report.js';
+import { errorRow, fmt, pendingRow } from '../lib/report.js';
 import { ratio, summarize } from '../lib/stats.js';
 
 const BUDGET = '≤ 1.15× floor';
@@ -36,7 +36,7 @@ export async function localEdit(ctx) {
     try {
       rows.push(await measureCase(ctx, c, what(c), fixture, wrapper, runs));
     } catch (err) {
-      rows.push({ ...pendingRow(c.id, what(c), BUDGET, ''), status: 'error', notes: [err.message] });
+      rows.push(errorRow(c.id, what(c), BUDGET, err));
     }
   }
   return rows;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
  *   notes: string[], extra?: object}} Row
  */
 
-/** A row that could not be measured yet (its parts have not landed) — visible, never faked. */
-export function pendingRow(id, what, budget, reason) {
+/** A row without a measurement: `pending` (its parts have not landed) or `error` — visible, never faked. */
+function unmeasuredRow(status, id, what, budget, note) {
   return {
     id,
     what,
@@ -20,25 +20,17 @@ export function pendingRow(id, what, budget, reason) {
     ratio: null,
     budget,
     pass: null,
-    status: 'pending',
-    notes: [reason],
+    status,
+    notes: [note],
   };
 }
 
+export function pendingRow(id, what, budget, reason) {
+  return unmeasuredRow('pending', id, what, budget, reason);
+}
+
 export function errorRow(id, what, budget, err) {
-  const message = err instanceof Error ? err.message : String(err);
-  return {
-    id,
-    what,
-    unit: '',
-    nemo: null,
-    baseline: null,
-    ratio: null,
-    budget,
-    pass: null,
-    status: 'error',
-    notes: [message],
-  };
+  return unmeasuredRow('error', id, what, budget, err instanceof Error ? err.message : String(err));
 }
 
 export function fmt(x) {
