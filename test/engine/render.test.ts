@@ -56,7 +56,8 @@ describe('one encode pass', () => {
     const real = (await findFfmpeg()).ffmpeg;
     await writeFile(
       wrapper,
-      `#!/bin/sh\nprintf '%s\\n' "$*" | tr '\\n' ' ' >> '${log}'\necho >> '${log}'\nexec '${real}' "$@"\n`,
+      // One write per call (O_APPEND), so the parallel capability probes cannot interleave their lines.
+      `#!/bin/sh\nline=$(printf '%s' "$*" | tr '\\n' ' ')\nprintf '%s\\n' "$line" >> '${log}'\nexec '${real}' "$@"\n`,
     );
     await chmod(wrapper, 0o755);
     process.env.FFMPEG_PATH = wrapper;
@@ -82,7 +83,7 @@ describe('one encode pass', () => {
     expect(encodes[0]).toContain('-filter_complex_script');
     // The analysis passes ran too (silencedetect and the loudnorm measurement), and wrote nothing.
     expect(invocations.some((l) => l.includes('silencedetect'))).toBe(true);
-    expect(invocations.some((l) => l.includes('print_format=json'))).toBe(true);
+    expect(invocations.some((l) => l.includes('ebur128=peak=true') && /-f null - *$/.test(l))).toBe(true);
     expect(spawns.filter((s) => s.purpose === 'encode')).toHaveLength(1);
     // The result is right: TikTok size, normalized loudness at 48 kHz, shorter than the input.
     const { streams, format } = await probeStreams(out);
