@@ -71,7 +71,7 @@ export async function serveFile(
       stream.destroy();
       return;
     }
-    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!res.write(chunk)) await drained(res);
   }
   if (!opts.cut) {
     res.end();
@@ -80,4 +80,17 @@ export async function serveFile(
   // Let the written half reach the socket, then drop the connection with the response incomplete.
   await new Promise<void>((resolve) => res.write('', () => resolve()));
   res.destroy();
+}
+
+/** Waits for 'drain' or 'close', whichever comes first, and removes the other listener (no listener pile-up). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
