@@ -25,6 +25,8 @@ export async function ensureBuilt(): Promise<void> {
     );
     if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
       throw new Error('npm run build did not produce dist/cli/main.js');
+    // What `npm run build`'s postbuild does: the cached top-level help bin/nemo.js serves.
+    spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'write-help.js')], { cwd: ROOT, stdio: 'ignore' });
     writeFileSync(marker, String(Date.now()));
   });
 }

@@ -44,6 +44,13 @@ describe('start-up stays light', () => {
     },
   );
 
+  it('a lone --help is answered from the build-time text, without loading commander', () => {
+    const { urls, code } = loadedModules(['--help']);
+    expect(code).toBe(0);
+    expect(urls.filter((u) => /node_modules\/commander\/|dist\/cli\//.test(u))).toEqual([]);
+    expect(loadedModules(['help']).urls.some((u) => /node_modules\/commander\//.test(u))).toBe(true);
+  });
+
   it('the hook does see heavy modules when a command needs them (the check can fail)', () => {
     const { urls } = loadedModules(['config', 'list']);
     expect(urls.some((u) => /node_modules\/conf\//.test(u))).toBe(true);
