@@ -101,6 +101,7 @@ export class Ctx {
 
 export async function createContext(flags: GlobalFlags): Promise<Ctx> {
   const ctx = new Ctx(flags);
+  await ctx.out.ready();
   setActiveContext(ctx);
   return ctx;
 }

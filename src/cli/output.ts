@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance, supportsColorStderr } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import { bar, fmtBytes, milestonesCrossed } from './progress-format.js';
 import { type TtyFacts, ttyFacts } from './tty.js';
 
@@ -15,6 +15,10 @@ export interface OutputStreams {
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stdinIsTTY: boolean;
 }
+
+type OraFactory = typeof import('ora')['default'];
+/** ora (with string-width, cli-spinners…: ~30 ms of module loading) is loaded only where a spinner can show. */
+let makeOra: OraFactory | undefined;
 
 /**
  * The one output context. stdout carries data (a path, a JSON object, NDJSON events); stderr
@@ -51,6 +55,11 @@ export class Output {
       terminalLevel: level === 0 ? 1 : level,
     });
     this.c = new Chalk({ level: this.facts.colorLevel });
+  }
+
+  /** Loads what the spinners need (ora), only when this output animates; createContext awaits it. */
+  async ready(): Promise<void> {
+    if (this.facts.animate && !makeOra) makeOra = (await import('ora')).default;
   }
 
   get json(): boolean {
@@ -112,11 +121,11 @@ export class Output {
 
   /** A spinner on a TTY; a single line otherwise. */
   spinner(text: string): { text(t: string): void; stop(final?: string): void } {
-    if (!this.facts.animate) {
+    if (!this.facts.animate || !makeOra) {
       this.info(text);
       return { text: () => {}, stop: (final) => final && this.info(final) };
     }
-    const s = ora({ text, stream: this.stderr as NodeJS.WriteStream, isEnabled: true }).start();
+    const s = makeOra({ text, stream: this.stderr as NodeJS.WriteStream, isEnabled: true }).start();
     this.active = s;
     return {
       text: (t) => {
