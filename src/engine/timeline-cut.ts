@@ -1,4 +1,4 @@
-import { placeSegments, type Segment, type Track } from '../timeline/index.js';
+import { placeSegments, type Segment, type Track, trackDuration } from '../timeline/index.js';
 import { round } from './draft-build.js';
 
 /** A time range in ms (timeline or source time, as the caller says). */
@@ -31,7 +31,7 @@ function piece(segment: Segment, range: Range, first: boolean): Segment {
  * into the pieces that fall inside them. Returns the total timeline ms removed.
  */
 export function keepTimelineRanges(track: Track, ranges: Range[]): number {
-  const before = track.sg.reduce((sum, s) => sum + s.d, 0);
+  const before = trackDuration(track);
   const out: Segment[] = [];
   for (const { segment, start, end } of placeSegments(track)) {
     const speed = segmentSpeed(segment);
@@ -47,7 +47,7 @@ export function keepTimelineRanges(track: Track, ranges: Range[]): number {
     }
   }
   track.sg = out;
-  return before - out.reduce((sum, s) => sum + s.d, 0);
+  return before - trackDuration(track);
 }
 
 /** Keeps only the source `ranges` of one segment; returns its pieces. */

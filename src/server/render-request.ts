@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Draft, parseDraft } from '../timeline/index.js';
+import { type Draft, isExportReady, parseDraft } from '../timeline/index.js';
 import { renderError } from './http.js';
 import { FORMATS, QUALITIES, type RenderFormat, type RenderQuality } from './render-job.js';
 
@@ -32,8 +32,7 @@ export function parseRenderRequest(req: IncomingMessage, body: Record<string, un
   if (typeof sessionId !== 'string' || !sessionId) throw renderError(400, 'sessionId is required');
   const draft = parseDraft(body.draft);
   if (!draft) throw renderError(400, 'draft is required and needs a tracks array (draft.t)');
-  if (!draft.t.some((t) => t.sg.length > 0))
-    throw renderError(400, 'draft has no segments: nothing to render');
+  if (!isExportReady(draft)) throw renderError(400, 'draft has no segments: nothing to render');
   if ((draft.m?.fx?.grade as { lut?: unknown } | undefined)?.lut) {
     throw renderError(400, 'LUT grades cannot be rendered by nemo serve: it opens no file a client names');
   }

@@ -1,4 +1,4 @@
-import { type Draft, draftDuration, type Track } from './draft.js';
+import { type Draft, draftDuration, trackDuration } from './draft.js';
 import { fmtSeconds, trackLabel } from './summary.js';
 
 export interface DraftChange {
@@ -8,10 +8,6 @@ export interface DraftChange {
   before?: number;
   after?: number;
   text: string;
-}
-
-function trackDuration(track: Track): number {
-  return track.sg.reduce((sum, s) => sum + s.d, 0);
 }
 
 function stable(v: unknown): string {

@@ -100,6 +100,11 @@ export function transitionMs(segment: Segment): number {
   return typeof t?.d === 'number' && t.d > 0 ? t.d : 0;
 }
 
+/** The sum of a track's segment durations, in ms (overlaps and `at` positions not considered). */
+export function trackDuration(track: Track): number {
+  return track.sg.reduce((sum, s) => sum + s.d, 0);
+}
+
 /** The draft's length in ms: `d` when set, else the end of its last segment. */
 export function draftDuration(draft: Draft): number {
   if (typeof draft.d === 'number' && draft.d > 0) return draft.d;
