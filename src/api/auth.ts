@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { ApiError, LocalInputError, RateLimitError } from './errors.js';
+import { asObject, type Json } from './fields.js';
 import type { TokenSource, Transport } from './transport.js';
 
 export interface StoredCredentials {
@@ -47,22 +47,16 @@ export interface AuthOptions {
   clientId?: string;
 }
 
-const AnonymousData = z.looseObject({
-  token: z.string().optional(),
-  access_token: z.string().optional(),
-  user_id: z.string().optional(),
-  userId: z.string().optional(),
-  expires_at: z.union([z.string(), z.number()]).optional(),
-  expiresAt: z.union([z.string(), z.number()]).optional(),
-  credits: z.number().optional(),
-});
+/** A string field, or undefined when absent or of another type (fields are read one by one, tolerantly). */
+function str(o: Json | undefined, key: string): string | undefined {
+  const v = o?.[key];
+  return typeof v === 'string' ? v : undefined;
+}
 
-const ClaimData = z.looseObject({
-  claim_token: z.string().optional(),
-  claimToken: z.string().optional(),
-  expires_in: z.number().optional(),
-  expiresIn: z.number().optional(),
-});
+function num(o: Json | undefined, key: string): number | undefined {
+  const v = o?.[key];
+  return typeof v === 'number' ? v : undefined;
+}
 
 interface Current {
   token: string;
@@ -157,9 +151,10 @@ export class Auth implements TokenSource {
       }
       throw err;
     }
-    const data = AnonymousData.safeParse(result.data).data ?? {};
-    const top = AnonymousData.safeParse(result.body).data ?? {};
-    const token = data.token ?? top.token ?? data.access_token ?? top.access_token;
+    const data = asObject(result.data);
+    const top = asObject(result.body);
+    const token =
+      str(data, 'token') ?? str(top, 'token') ?? str(data, 'access_token') ?? str(top, 'access_token');
     if (!token) {
       throw new ApiError('The anonymous token response carried no token', {
         status: result.status,
@@ -167,12 +162,13 @@ export class Auth implements TokenSource {
         hint: 'Set NEMO_TOKEN to a token from nemovideo.com, or check NEMO_API_URL.',
       });
     }
-    const expires = data.expires_at ?? data.expiresAt;
+    const expires =
+      str(data, 'expires_at') ?? num(data, 'expires_at') ?? str(data, 'expiresAt') ?? num(data, 'expiresAt');
     return {
       token,
-      userId: data.user_id ?? data.userId ?? top.user_id,
+      userId: str(data, 'user_id') ?? str(data, 'userId') ?? str(top, 'user_id'),
       expiresAt: expires === undefined ? undefined : String(expires),
-      credits: data.credits,
+      credits: num(data, 'credits'),
     };
   }
 
@@ -184,8 +180,8 @@ export class Auth implements TokenSource {
       json: { task_id: ids.taskId, session_id: ids.sessionId },
       signal,
     });
-    const data = ClaimData.safeParse(result.data).data ?? {};
-    const claimToken = data.claim_token ?? data.claimToken;
+    const data = asObject(result.data);
+    const claimToken = str(data, 'claim_token') ?? str(data, 'claimToken');
     if (!claimToken) {
       throw new ApiError('The claim-token response carried no claim_token', {
         status: result.status,
@@ -194,7 +190,7 @@ export class Auth implements TokenSource {
     }
     return {
       claimToken,
-      expiresIn: data.expires_in ?? data.expiresIn,
+      expiresIn: num(data, 'expires_in') ?? num(data, 'expiresIn'),
       url: `${this.transport.webURL.replace(/\/+$/, '')}/workspace/claim?ct=${encodeURIComponent(claimToken)}`,
     };
   }

@@ -1,25 +1,10 @@
 import { STATUS_CODES } from 'node:http';
-import { z } from 'zod';
+import { asObject } from './fields.js';
 
 /**
  * Tolerant response decoding (protocol §3, §12.1): `{code,data,message|msg|detail|error}`,
  * `{success,data,error}`, or a bare object. Body codes can arrive with HTTP 200.
  */
-
-const CodeEnvelope = z.looseObject({
-  code: z.union([z.number(), z.string()]),
-  data: z.unknown().optional(),
-});
-const SuccessEnvelope = z.looseObject({ success: z.unknown(), data: z.unknown().optional() });
-const ErrorFields = z.looseObject({
-  code: z.unknown().optional(),
-  error_code: z.unknown().optional(),
-  message: z.unknown().optional(),
-  msg: z.unknown().optional(),
-  detail: z.unknown().optional(),
-  error: z.unknown().optional(),
-  errorMessage: z.unknown().optional(),
-});
 
 export type Decoded =
   | { ok: true; data: unknown; body: unknown }
@@ -49,22 +34,23 @@ export function decodeEnvelope(status: number, contentType: string | undefined, 
       body: parsed,
     };
   }
-  const coded = CodeEnvelope.safeParse(parsed);
-  if (coded.success) {
-    const code = Number(coded.data.code);
-    if (code === 0 || code === 200) return { ok: true, data: coded.data.data ?? parsed, body: parsed };
+  const obj = asObject(parsed);
+  // {code, data?}: the code is a number or a string
+  if (obj && (typeof obj.code === 'number' || typeof obj.code === 'string')) {
+    const code = Number(obj.code);
+    if (code === 0 || code === 200) return { ok: true, data: obj.data ?? parsed, body: parsed };
     const fields = describeError(parsed);
     return {
       ok: false,
       status,
-      code: Number.isFinite(code) ? code : coded.data.code,
-      message: fields.message ?? `Server error code ${coded.data.code}`,
+      code: Number.isFinite(code) ? code : obj.code,
+      message: fields.message ?? `Server error code ${obj.code}`,
       body: parsed,
     };
   }
-  const succ = SuccessEnvelope.safeParse(parsed);
-  if (succ.success) {
-    if (succ.data.success !== false) return { ok: true, data: succ.data.data ?? parsed, body: parsed };
+  // {success, data?}
+  if (obj && 'success' in obj) {
+    if (obj.success !== false) return { ok: true, data: obj.data ?? parsed, body: parsed };
     const fields = describeError(parsed);
     return {
       ok: false,
@@ -88,9 +74,8 @@ function parseJson(text: string): unknown {
 }
 
 function describeError(body: unknown): { code?: number | string; message?: string } {
-  const parsed = ErrorFields.safeParse(body);
-  if (!parsed.success) return {};
-  const f = parsed.data;
+  const f = asObject(body);
+  if (!f) return {};
   const rawCode = f.code ?? f.error_code;
   const code = typeof rawCode === 'number' || typeof rawCode === 'string' ? rawCode : undefined;
   const numeric = typeof code === 'string' && /^\d+$/.test(code) ? Number(code) : code;

@@ -30,6 +30,11 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Fixed poll interval; by default polls are scheduled from the observed progress rate. */
   pollIntervalMs?: number;
+  /**
+   * Delay before the first poll (default 0: a render being waited on by id, as in `export --resume` or
+   * `render wait`, may be complete already; waiting first cost every resumed download 500 ms).
+   */
+  firstPollMs?: number;
 }
 
 export const DEFAULT_RENDER_OUTPUT: RenderOutput = { format: 'mp4', quality: 'high' };
@@ -81,7 +86,7 @@ export class Render {
     const started = Date.now();
     const deadline = started + (options.timeoutMs ?? DEFAULT_WAIT_MS);
     const samples: { t: number; p: number }[] = [];
-    let delay = Math.min(options.pollIntervalMs ?? FIRST_POLL_MS, 1000);
+    let delay = options.firstPollMs ?? 0;
     let backoff = 1000;
     let completedWithoutUrl = 0;
     let transientErrors = 0;
@@ -95,7 +100,7 @@ export class Render {
           },
         );
       }
-      await sleep(Math.min(delay, deadline - now), options.signal);
+      if (delay > 0) await sleep(Math.min(delay, deadline - now), options.signal);
       let polled: { status: RenderStatus; hintMs?: number };
       try {
         polled = await this.poll(id, options.signal);
@@ -214,7 +219,11 @@ export async function renderWithRetry(
     const { id } = await client.render.submit({ ...input, signal: options.signal });
     options.onSubmit?.(id, attempt);
     try {
-      return await client.render.wait(id, options);
+      // Right after a submit the job is pending: the first poll waits a little.
+      return await client.render.wait(id, {
+        ...options,
+        firstPollMs: options.firstPollMs ?? Math.min(options.pollIntervalMs ?? FIRST_POLL_MS, 1000),
+      });
     } catch (err) {
       if (!(err instanceof RenderFailedError) || attempt >= 2) throw err;
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { formatRequestLine, type Logger } from './debug-log.js';
 import { type Decoded, decodeEnvelope } from './envelope.js';
 import { errorFromFailure } from './error-map.js';
@@ -22,6 +22,7 @@ import {
   shouldRetryStatus,
   sleep,
 } from './retry.js';
+import { type HttpParts, loadHttpParts } from './undici-parts.js';
 import { parseHttpUrl } from './urls.js';
 
 /** The one place where the client speaks HTTP (undici `request`, never global fetch). */
@@ -120,9 +121,8 @@ export function hasProxyEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => (env[k] ?? '') !== '');
 }
 
-function makeDispatcher(): Dispatcher {
-  const timeouts = { headersTimeout: LONG_TIMEOUT_MS, bodyTimeout: LONG_TIMEOUT_MS };
-  return hasProxyEnv() ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts);
+function makeHttp(): HttpParts {
+  return loadHttpParts(hasProxyEnv(), { headersTimeout: LONG_TIMEOUT_MS, bodyTimeout: LONG_TIMEOUT_MS });
 }
 
 type Attempt =
@@ -145,7 +145,7 @@ export class Transport {
   readonly logger?: Logger;
   private readonly platform: string;
   private readonly userAgent: string;
-  private dispatcher?: Dispatcher;
+  private http?: HttpParts;
   tokens?: TokenSource;
 
   constructor(options: TransportOptions = {}) {
@@ -217,11 +217,10 @@ export class Transport {
     }
     const started = Date.now();
     try {
-      const res = await request(url, {
+      const res = await this.getHttp().request(url, {
         method: opts.method ?? 'GET',
         headers,
         signal: opts.signal,
-        dispatcher: this.getDispatcher(),
         headersTimeout: this.timeoutMs,
         // Idle time between body chunks: a stalled download fails and is resumed.
         bodyTimeout: this.timeoutMs,
@@ -251,13 +250,13 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
-    this.dispatcher = undefined;
+    await this.http?.dispatcher.close();
+    this.http = undefined;
   }
 
-  private getDispatcher(): Dispatcher {
-    if (!this.dispatcher) this.dispatcher = makeDispatcher();
-    return this.dispatcher;
+  private getHttp(): HttpParts {
+    this.http ??= makeHttp();
+    return this.http;
   }
 
   private async send(spec: RequestSpec, streaming: boolean): Promise<Sent> {
@@ -348,13 +347,12 @@ export class Transport {
     const onAbort = (): void => ctl.abort(spec.signal?.reason);
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await request(this.url(spec.path), {
+      const res = await this.getHttp().request(new URL(this.url(spec.path)), {
         method: spec.method,
         headers,
-        // undici streams async iterables of Buffers natively; its typings only list Readable.
-        body: body as string | Readable | undefined,
+        // undici streams async iterables of Buffers natively
+        body,
         signal: ctl.signal,
-        dispatcher: this.getDispatcher(),
         headersTimeout: timeoutMs,
         bodyTimeout: streaming ? LONG_TIMEOUT_MS : timeoutMs,
       });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RenderFailedError, TimeoutError } from '../../src/api/errors.js';
 import { nextPollDelay, renderWithRetry } from '../../src/api/render.js';
 import { normalizeRenderStatus } from '../../src/api/render-status.js';
@@ -200,6 +200,28 @@ describe('render over HTTP', () => {
     expect(done).toMatchObject({ status: 'completed', url: `https://cdn.test/${id}.mp4` });
     expect(seen).toEqual([45, 90, 100]);
   });
+  it('wait on a render that is already complete polls at once (no timer), renderWithRetry waits first', async () => {
+    const s = await renderServer({ pollsToDone: 1 });
+    const c = client(s.url);
+    const { id } = await c.render.submit({ sessionId: 's', draft: {} });
+    // With setTimeout frozen, any sleep before the first poll would never end (the old 500 ms first delay
+    // made every `export --resume` of a finished render wait half a second).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      expect((await c.render.wait(id)).status).toBe('completed');
+      let settled = false;
+      const retried = renderWithRetry(c, { sessionId: 's', draft: {} }).finally(() => {
+        settled = true;
+      });
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(500);
+      expect((await retried).status).toBe('completed');
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 10_000);
   it('failed → RenderFailedError with the server text and id', async () => {
     const s = await renderServer({ pollsToDone: 1, failIds: () => true });
     const c = client(s.url);
