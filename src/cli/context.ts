@@ -74,8 +74,9 @@ export class Ctx {
   client(): Promise<NemoClient> {
     this.clientCache ??= (async () => {
       const baseURL = this.apiUrl();
+      // The X-Client-Id is created and saved by the first anonymous-token request, before it is sent
+      // (Auth → credentials.clientId()); with NEMO_TOKEN nothing needs it and nothing is written.
       const credentials = this.credentials();
-      await this.store().clientId();
       // a security downgrade is said even under --quiet
       if (this.env.NODE_TLS_REJECT_UNAUTHORIZED === '0')
         this.out.say(

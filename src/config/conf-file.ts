@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Conf from 'conf';
+import type Conf from 'conf';
 import { ConfigError } from './errors.js';
 
 /**
@@ -14,14 +14,59 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
- * Opens one JSON file of nemo's through conf (atomic writes, mode 0600). A file that does not parse
- * is reported with its path and the fix, and is never silently wiped.
+ * One JSON file of nemo's. Writes go through conf (atomic temp-file + rename, mode 0600), which is
+ * loaded on the first write only: conf brings ajv, semver and their kin (~170 files, ~65 ms of start-up),
+ * while a command that only reads its profile — `nemo export --resume` with NEMO_TOKEN, every read of a
+ * setting — needs nothing but the JSON. Reads parse the file afresh each time, as conf's own `get` does,
+ * so a value another nemo process wrote is seen. A file that does not parse is reported with its path
+ * and the fix, and is never silently wiped.
  */
-export function openConfFile(dir: string, name: string): Conf<Record<string, unknown>> {
-  ensurePrivateDir(dir);
-  const file = join(dir, `${name}.json`);
+export class ConfFile {
+  readonly path: string;
+  private conf?: Conf<Record<string, unknown>>;
+
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+  ) {
+    ensurePrivateDir(dir);
+    this.path = join(dir, `${name}.json`);
+    this.read();
+  }
+
+  get(key: string): unknown {
+    return this.read()[key];
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    this.conf ??= await openConf(this.dir, this.name, this.path);
+    this.conf.set(key, value);
+  }
+
+  private read(): Record<string, unknown> {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw readError(err, this.path);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw corrupted(this.path, (err as Error).message);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw corrupted(this.path, 'not a JSON object');
+    return value as Record<string, unknown>;
+  }
+}
+
+async function openConf(dir: string, name: string, file: string): Promise<Conf<Record<string, unknown>>> {
+  const { default: ConfClass } = await import('conf');
   try {
-    return new Conf<Record<string, unknown>>({
+    return new ConfClass<Record<string, unknown>>({
       projectName: 'nemo',
       projectSuffix: '',
       cwd: dir,
@@ -31,34 +76,38 @@ export function openConfFile(dir: string, name: string): Conf<Record<string, unk
       clearInvalidConfig: false,
     });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.name === 'SyntaxError') {
-      throw new ConfigError(
-        `${file} is corrupted (not valid JSON: ${e.message})`,
-        `fix it by hand, or move it aside and start fresh: mv '${file}' '${file}.bak'`,
-        { file },
-      );
-    }
-    if (e.code === 'EACCES' || e.code === 'EPERM') {
-      throw new ConfigError(
-        `cannot read ${file} (${e.code})`,
-        `check its owner and mode: chmod 600 '${file}'`,
-        { file },
-      );
-    }
-    throw err;
+    if ((err as Error).name === 'SyntaxError') throw corrupted(file, (err as Error).message);
+    throw readError(err, file);
   }
 }
 
+function corrupted(file: string, why: string): ConfigError {
+  return new ConfigError(
+    `${file} is corrupted (not valid JSON: ${why})`,
+    `fix it by hand, or move it aside and start fresh: mv '${file}' '${file}.bak'`,
+    { file },
+  );
+}
+
+function readError(err: unknown, file: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ConfigError(`cannot read ${file} (${code})`, `check its owner and mode: chmod 600 '${file}'`, {
+      file,
+    });
+  }
+  return err;
+}
+
 /** Reads a top-level object key, failing clearly when the file holds something else there. */
-export function objectAt<T extends object>(conf: Conf<Record<string, unknown>>, key: string): T {
-  const value = conf.get(key);
+export function objectAt<T extends object>(file: ConfFile, key: string): T {
+  const value = file.get(key);
   if (value === undefined) return {} as T;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(
-      `${conf.path} is corrupted ("${key}" is not an object)`,
-      `fix it by hand, or move it aside: mv '${conf.path}' '${conf.path}.bak'`,
-      { file: conf.path },
+      `${file.path} is corrupted ("${key}" is not an object)`,
+      `fix it by hand, or move it aside: mv '${file.path}' '${file.path}.bak'`,
+      { file: file.path },
     );
   }
   return value as T;

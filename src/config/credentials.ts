@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type Conf from 'conf';
 import type { CredentialStore, StoredCredentials } from '../api/auth.js';
-import { objectAt, openConfFile } from './conf-file.js';
+import { ConfFile, objectAt } from './conf-file.js';
 import { ConfigError } from './errors.js';
 import { withLock } from './lock.js';
 import type { ConfigStore } from './store.js';
@@ -48,13 +47,13 @@ function modeOf(path: string): number | undefined {
  * `NEMO_TOKEN` is handled by the client and wins over what is stored here.
  */
 export class ProfileCredentials implements CredentialStore {
-  private readonly conf: Conf<Record<string, unknown>>;
+  private readonly conf: ConfFile;
 
   constructor(
     private readonly store: ConfigStore,
     private readonly profile: string = store.profile,
   ) {
-    this.conf = openConfFile(store.dir, 'credentials');
+    this.conf = new ConfFile(store.dir, 'credentials');
   }
 
   get file(): string {
@@ -85,13 +84,13 @@ export class ProfileCredentials implements CredentialStore {
   }
 
   private write(c: StoredCredentials | undefined): Promise<boolean> {
-    return withLock(this.file, () => {
+    return withLock(this.file, async () => {
       checkPrivateFile(this.file);
       const all = objectAt<Record<string, StoredCredentials>>(this.conf, 'profiles');
       const had = this.profile in all;
       if (c) all[this.profile] = { ...c };
       else delete all[this.profile];
-      this.conf.set('profiles', all);
+      await this.conf.set('profiles', all);
       return had;
     });
   }

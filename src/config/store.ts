@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type Conf from 'conf';
-import { objectAt, openConfFile } from './conf-file.js';
+import { ConfFile, objectAt } from './conf-file.js';
 import { withLock } from './lock.js';
 import type { ProfileSettings, SettingKey } from './settings.js';
 
@@ -36,12 +35,12 @@ type Profiles = Record<string, ProfileData>;
 export class ConfigStore {
   readonly dir: string;
   readonly profile: string;
-  private readonly conf: Conf<Record<string, unknown>>;
+  private readonly conf: ConfFile;
 
   constructor(dir: string, profile: string) {
     this.dir = dir;
     this.profile = profile;
-    this.conf = openConfFile(dir, 'config');
+    this.conf = new ConfFile(dir, 'config');
   }
 
   get file(): string {
@@ -57,12 +56,12 @@ export class ConfigStore {
   }
 
   private async update<T>(fn: (p: ProfileData) => T): Promise<T> {
-    return withLock(this.file, () => {
+    return withLock(this.file, async () => {
       const all = this.profiles();
       const p = all[this.profile] ?? {};
       const result = fn(p);
       all[this.profile] = p;
-      this.conf.set('profiles', all);
+      await this.conf.set('profiles', all);
       return result;
     });
   }

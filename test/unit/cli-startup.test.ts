@@ -67,8 +67,15 @@ describe('start-up stays light', () => {
   });
 
   it('the hook does see heavy modules when a command needs them (the check can fail)', () => {
-    const { urls } = loadedModules(['config', 'list']);
+    const { urls } = loadedModules(['config', 'set', 'quality', 'medium']);
     expect(urls.some((u) => /node_modules\/conf\//.test(u))).toBe(true);
+  });
+
+  it('a command that only reads the profile does not load conf (it writes through conf)', () => {
+    const { urls, code } = loadedModules(['config', 'list']);
+    expect(code).toBe(0);
+    expect(urls.some((u) => /dist\/config\/store\.js$/.test(u))).toBe(true);
+    expect(urls.filter((u) => /node_modules\/(conf|ajv)\//.test(u))).toEqual([]);
   });
 });
 
@@ -103,6 +110,8 @@ describe('cloud commands load only the parts of undici they use', () => {
     expect(urls.some((u) => /node_modules\/undici\/lib\/dispatcher\/agent\.js$/.test(u))).toBe(true);
     expect(urls.filter((u) => UNDICI_INDEX.test(u) || UNDICI_FETCH.test(u))).toEqual([]);
     expect(urls.filter((u) => /node_modules\/zod\//.test(u))).toEqual([]);
+    // NEMO_TOKEN: no client id to create, nothing written, so conf is not loaded either
+    expect(urls.filter((u) => /node_modules\/conf\//.test(u))).toEqual([]);
   });
 
   it('with HTTP_PROXY: the whole package (its CONNECT tunnel needs the API on Dispatcher), through the proxy', async () => {

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { NemoClient, RenderStatus } from '../../api/index.js';
 import type { Quality, SessionRecord } from '../../config/index.js';
-import { exportReadinessProblem, parseDraft } from '../../timeline/index.js';
 import { CliError, InterruptedError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { errorIs } from '../handle-error.js';
 import type { Output } from '../output.js';
 import { defaultOutputPath } from '../output-path.js';
+import { downloadReclaimer } from '../reclaim.js';
 import { isUrl } from './upload.js';
 
 export interface ExportOptions {
@@ -52,6 +52,8 @@ async function submitAndWait(
   onId: (id: string) => Promise<void>,
 ): Promise<RenderStatus> {
   const { renderWithRetry } = await import('../../api/index.js');
+  // the draft model (and zod) only when a draft is submitted, not for `export --resume`
+  const { exportReadinessProblem, parseDraft } = await import('../../timeline/index.js');
   const state = await client.state.get(session.sessionId, ctx.interrupt.signal);
   const problem = exportReadinessProblem(parseDraft(state.state.draft));
   if (problem)
@@ -169,11 +171,15 @@ export async function exportSession(
     bytes: true,
     fields: (receivedBytes, totalBytes) => ({ receivedBytes, totalBytes }),
   });
+  const reclaim = downloadReclaimer();
   try {
     const got = await client.render.download(done.url ?? renderId, opts.output, {
       signal: ctx.interrupt.signal,
       force: opts.force,
-      onProgress: (p) => progress.update(p.receivedBytes, p.totalBytes ?? 0),
+      onProgress: (p) => {
+        progress.update(p.receivedBytes, p.totalBytes ?? 0);
+        reclaim(p.receivedBytes);
+      },
     });
     progress.finish(`saved ${got.path}`);
     return { renderId, output: got.path, url: done.url, bytes: got.bytes };
