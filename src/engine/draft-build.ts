@@ -9,8 +9,21 @@ const DEFAULT_FPS = 30;
 export const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
 
 /**
+ * The size of the frames ffmpeg decodes from a source (its display rotation applied), when known: kept in
+ * segment meta as `srcWidth`/`srcHeight` so the compiler skips scale/pad for sources already at the canvas size.
+ */
+function frameSize(info: MediaInfo): { srcWidth: number; srcHeight: number } | undefined {
+  if (info.kind !== 'video' || !info.width || !info.height) return undefined;
+  const quarterTurn = Math.abs(info.rotation ?? 0) % 180 === 90;
+  return quarterTurn
+    ? { srcWidth: info.height, srcHeight: info.width }
+    : { srcWidth: info.width, srcHeight: info.height };
+}
+
+/**
  * A draft with one video track holding the inputs in order (each segment: `src`, `in` = 0, `d`, plus
- * `hasVideo`/`hasAudio` so the compiler needs no probe). Canvas size and fps come from the first input
+ * `hasVideo`/`hasAudio` so the compiler needs no probe, and the decoded frame size `srcWidth`/`srcHeight`).
+ * Canvas size and fps come from the first input
  * with video (even dimensions; 1280×720 at 30 fps when no input has video).
  */
 export function draftFromMedia(media: { src: string; info: MediaInfo }[]): Draft {
@@ -23,6 +36,7 @@ export function draftFromMedia(media: { src: string; info: MediaInfo }[]): Draft
       in: 0,
       hasVideo: info.hasVideo,
       hasAudio: info.hasAudio,
+      ...frameSize(info),
       ...(info.kind === 'image' ? { still: true } : {}),
     },
   }));

@@ -10,6 +10,8 @@ interface ProbeStream {
   r_frame_rate?: string;
   duration?: string;
   disposition?: { attached_pic?: number };
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number }[];
 }
 
 interface ProbeJson {
@@ -18,6 +20,13 @@ interface ProbeJson {
 }
 
 const IMAGE_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
+
+/** The display rotation in degrees (display matrix side data, or the older `rotate` tag), 0 when none. */
+function rotation(stream: ProbeStream): number {
+  const fromMatrix = stream.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const degrees = fromMatrix ?? Number(stream.tags?.rotate ?? 0);
+  return Number.isFinite(degrees) ? degrees : 0;
+}
 
 function rate(text: string | undefined): number | undefined {
   if (!text) return undefined;
@@ -42,6 +51,7 @@ export function mediaInfoFromProbe(file: string, json: ProbeJson): MediaInfo {
     width: video?.width,
     height: video?.height,
     fps: video ? (rate(video.avg_frame_rate) ?? rate(video.r_frame_rate)) : undefined,
+    rotation: video ? rotation(video) : undefined,
     hasVideo: Boolean(video),
     hasAudio: Boolean(audio),
     kind,

@@ -40,6 +40,8 @@ export interface MediaInfo {
   width?: number;
   height?: number;
   fps?: number;
+  /** Display rotation in degrees (ffmpeg turns the decoded frames by it: ±90 swaps width and height). */
+  rotation?: number;
   hasVideo: boolean;
   hasAudio: boolean;
   kind: 'video' | 'audio' | 'image';

@@ -29,11 +29,17 @@ describe('loudnormFilter', () => {
     targetOffset: 0.3,
     normalizationType: 'linear',
   };
-  it('is linear with the measured values, then resampled to 48 kHz', () => {
-    expect(loudnormFilter(TARGET, measured)).toBe(
-      'loudnorm=I=-14:TP=-1.5:LRA=11:measured_I=-30.2:measured_TP=-20.1:measured_LRA=3.4:' +
+  it('is a plain volume gain when loudnorm would normalize linearly (target I − measured I), at 48 kHz', () => {
+    // −14 − (−30.2) = +16.2 dB; true peak −20.1 + 16.2 = −3.9 ≤ −1.5 and LRA 3.4 ≤ 11: linear.
+    expect(loudnormFilter(TARGET, measured)).toBe('volume=16.2dB,aformat=sample_rates=48000');
+  });
+  it('is loudnorm with the measured values when the gain would push the true peak or the LRA over the target', () => {
+    const loudPeak = { ...measured, inputTp: -3 };
+    expect(loudnormFilter(TARGET, loudPeak)).toBe(
+      'loudnorm=I=-14:TP=-1.5:LRA=11:measured_I=-30.2:measured_TP=-3:measured_LRA=3.4:' +
         'measured_thresh=-40.5:offset=0.3:linear=true,aformat=sample_rates=48000',
     );
+    expect(loudnormFilter(TARGET, { ...measured, inputLra: 12 })).toMatch(/^loudnorm=.*measured_LRA=12:/);
   });
   it('is single-pass dynamic without a measurement or with an unmeasurable (silent) one', () => {
     expect(loudnormFilter(TARGET)).toBe('loudnorm=I=-14:TP=-1.5:LRA=11,aformat=sample_rates=48000');
@@ -105,6 +111,27 @@ describe('two-pass loudnorm on generated media', () => {
     const after = await measureIntegratedLufs(FFMPEG, out);
     expect(Math.abs(after - TARGET.i)).toBeLessThanOrEqual(1);
     expect(await sampleRate(out)).toBe(48000);
+  });
+
+  it('the volume gain gives the loudness linear loudnorm gives with the same measurement', async () => {
+    const m = await measureLoudness(FFMPEG, {
+      inputs: ['-i', quiet],
+      graph: '',
+      audioLabel: '0:a',
+      target: TARGET,
+    });
+    const pass2 = loudnormFilter(TARGET, m);
+    expect(pass2).toMatch(/^volume=/);
+    const linear =
+      `loudnorm=I=${TARGET.i}:TP=${TARGET.tp}:LRA=${TARGET.lra}:measured_I=${m.inputI}:measured_TP=${m.inputTp}:` +
+      `measured_LRA=${m.inputLra}:measured_thresh=${m.inputThresh}:offset=0:linear=true`;
+    const viaVolume = join(dir, 'via-volume.wav');
+    const viaLoudnorm = join(dir, 'via-loudnorm.wav');
+    await ffmpeg(['-i', quiet, '-af', pass2, viaVolume]);
+    await ffmpeg(['-i', quiet, '-af', `${linear},aformat=sample_rates=48000`, viaLoudnorm]);
+    const a = await measureIntegratedLufs(FFMPEG, viaVolume);
+    const b = await measureIntegratedLufs(FFMPEG, viaLoudnorm);
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(0.1);
   });
 
   it('measures and normalizes the same way with the npm ffmpeg 4.1 fallback', async () => {

@@ -32,7 +32,7 @@ export interface CompileOptions {
    * measurement pass). 'stabilize': only the video up to vidstabdetect (the vidstab analysis pass).
    */
   mode?: 'render' | 'audio' | 'stabilize';
-  /** loudnorm pass-1 values: the render uses linear loudnorm with them. */
+  /** loudnorm pass-1 values: the render applies their linear gain (`loudnormFilter`). */
   loudness?: LoudnormMeasurement;
   /** vidstab transforms file (written by the 'stabilize' pass), read by vidstabtransform. */
   transformsFile?: string;

@@ -4,12 +4,29 @@ import type { Canvas } from './segments.js';
 
 export type Look = 'warm' | 'cool' | 'cinematic' | 'vintage' | 'bw' | 'vivid';
 
+/**
+ * A YUV-native warm/cool shift as ONE `eq`: neutral Cb/Cr land on 128 + du / 128 + dv (after the saturation
+ * change) through eq's gamma_b/gamma_r, which eq applies as a LUT to the two chroma planes only, while the luma
+ * contrast stays on eq's SIMD path. (The former `lutyuv=u=…:v=…,eq=…` gave the same neutral point at twice the
+ * CPU: lutyuv runs its LUT over all three planes, luma included.) eq's chroma LUT is
+ * 256·(s·(x/255 − ½) + ½)^(1/√gamma); gamma is solved so that x = 128 maps to the target (saturated colours
+ * move a few levels less than neutral ones).
+ */
+function chromaShift(du: number, dv: number, saturation: number, contrast: number): string {
+  const mid = saturation * (128 / 255 - 0.5) + 0.5;
+  const gamma = (d: number): number => {
+    const exponent = Math.log((128 + d + 0.5) / 256) / Math.log(mid);
+    return Math.round(exponent ** -2 * 1e4) / 1e4;
+  };
+  return `eq=contrast=${contrast}:saturation=${saturation}:gamma_b=${gamma(du)}:gamma_r=${gamma(dv)}`;
+}
+
 /** Colour grades (local-engine.md §5); colorbalance/curves/eq exist in every build, colortemperature not. */
 export const GRADES: Record<Look, string> = {
   // warm/cool shift the chroma planes directly (Cb down / Cr up, or the reverse): the same look as an RGB
   // colorbalance, without converting every frame yuv420p → gbrp → yuv420p (measured: ~2.7× the encode's CPU).
-  warm: "lutyuv=u='clip(val-6,0,255)':v='clip(val+8,0,255)',eq=saturation=1.1:contrast=1.05",
-  cool: "lutyuv=u='clip(val+8,0,255)':v='clip(val-6,0,255)',eq=saturation=1.05",
+  warm: chromaShift(-7, 8, 1.1, 1.05),
+  cool: chromaShift(7, -7, 1.05, 1),
   // teal-orange depends on brightness (teal shadows, orange highlights), which needs RGB colorbalance.
   cinematic:
     'colorbalance=rs=-.06:gs=.0:bs=.08:rm=-.02:bm=.03:rh=.08:gh=.02:bh=-.08,eq=contrast=1.1:saturation=1.1',
