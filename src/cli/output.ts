@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance, supportsColorStderr } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 import { bar, fmtBytes, milestonesCrossed } from './progress-format.js';
 import { type TtyFacts, ttyFacts } from './tty.js';
@@ -17,6 +17,19 @@ export interface OutputStreams {
 }
 
 type OraFactory = typeof import('ora')['default'];
+/** The colours nemo's text uses. */
+export type Colors = Pick<ChalkInstance, 'dim' | 'red' | 'yellow' | 'blue' | 'green' | 'magenta'>;
+
+const plain = (s: string): string => s;
+const PLAIN: Colors = {
+  dim: plain,
+  red: plain,
+  yellow: plain,
+  blue: plain,
+  green: plain,
+  magenta: plain,
+} as unknown as Colors;
+
 /** ora (with string-width, cli-spinners…: ~30 ms of module loading) is loaded only where a spinner can show. */
 let makeOra: OraFactory | undefined;
 
@@ -26,7 +39,8 @@ let makeOra: OraFactory | undefined;
  */
 export class Output {
   facts: TtyFacts;
-  readonly c: ChalkInstance;
+  /** Colours for stderr text: plain until ready() loads chalk, and only when colours are on. */
+  c: Colors = PLAIN;
   private readonly stdout: OutputStreams['stdout'];
   private readonly stderr: OutputStreams['stderr'];
   private active?: Ora;
@@ -45,20 +59,25 @@ export class Output {
   ) {
     this.stdout = streams.stdout;
     this.stderr = streams.stderr;
-    const level = supportsColorStderr ? supportsColorStderr.level : 0;
     this.facts = ttyFacts({
       ...flags,
       env,
       stderrIsTTY: !!streams.stderr.isTTY,
       stderrColumns: streams.stderr.columns,
       stdinIsTTY: streams.stdinIsTTY,
-      terminalLevel: level === 0 ? 1 : level,
     });
-    this.c = new Chalk({ level: this.facts.colorLevel });
   }
 
-  /** Loads what the spinners need (ora), only when this output animates; createContext awaits it. */
+  /**
+   * Loads chalk when colours are on and ora when this output animates (createContext awaits it):
+   * output for pipes, CI and --json loads neither. nemo uses the 8 basic colours, the same codes at
+   * every colour level, so the terminal's depth need not be probed.
+   */
   async ready(): Promise<void> {
+    if (this.facts.colorLevel > 0 && this.c === PLAIN) {
+      const { Chalk } = await import('chalk');
+      this.c = new Chalk({ level: this.facts.colorLevel });
+    }
     if (this.facts.animate && !makeOra) makeOra = (await import('ora')).default;
   }
 

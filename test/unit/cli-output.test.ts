@@ -46,6 +46,18 @@ describe('TTY rules', () => {
 });
 
 describe('Output', () => {
+  it('colours stderr text once ready() when colours are on (chalk loaded then), plain otherwise', async () => {
+    const on = new Output({}, { FORCE_COLOR: '1' }, capture(true).streams);
+    await on.ready();
+    expect(on.c.red('x')).toBe('\u001b[31mx\u001b[39m');
+    expect(on.c.dim('x')).toMatch(/^\u001b\[2mx/);
+    const off = new Output({}, { NO_COLOR: '1' }, capture(true).streams);
+    await off.ready();
+    expect(off.c.red('x')).toBe('x');
+    const pipe = new Output({}, {}, capture(false).streams);
+    await pipe.ready();
+    expect(pipe.c.yellow('x')).toBe('x');
+  });
   it('prints milestone lines (25/50/75/100 %) when not animating, one per update', () => {
     const { streams, text } = capture();
     const out = new Output({}, {}, streams);
