@@ -23,13 +23,38 @@ const FIGURES = [
   { ids: ['6'], what: 'local edits vs bare ffmpeg', run: localEdit },
 ];
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    'report-only': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `Usage: npm run bench [-- options]   (measures the built code: npm run build first)
+
+Options:
+  --quick          a smoke run with small sizes (< 2 min); its figures are not judged
+  --only <ids>     only these figures, comma-separated: 1,2 (transfers), 3, 4, 5, 6
+  --report-only    re-render bench/RESULTS.md from bench/results.json and FINDINGS.md, measuring nothing
+  -h, --help       this text
+
+Examples:
+  npm run build && npm run bench
+  npm run bench -- --only 1,2
+  npm run bench -- --quick
+`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'report-only': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (err) {
+  process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : null;
 const quick = values.quick;
 
