@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, LocalInputError, RateLimitError } from './errors.js';
-import { asObject, type Json } from './fields.js';
+import { pickNumber, pickString } from './fields.js';
 import type { TokenSource, Transport } from './transport.js';
 
 export interface StoredCredentials {
@@ -45,17 +45,6 @@ export interface AuthOptions {
   credentials?: CredentialStore;
   token?: string;
   clientId?: string;
-}
-
-/** A string field, or undefined when absent or of another type (fields are read one by one, tolerantly). */
-function str(o: Json | undefined, key: string): string | undefined {
-  const v = o?.[key];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function num(o: Json | undefined, key: string): number | undefined {
-  const v = o?.[key];
-  return typeof v === 'number' ? v : undefined;
 }
 
 interface Current {
@@ -151,10 +140,13 @@ export class Auth implements TokenSource {
       }
       throw err;
     }
-    const data = asObject(result.data);
-    const top = asObject(result.body);
+    const data = result.data;
+    const top = result.body;
     const token =
-      str(data, 'token') ?? str(top, 'token') ?? str(data, 'access_token') ?? str(top, 'access_token');
+      pickString(data, 'token') ??
+      pickString(top, 'token') ??
+      pickString(data, 'access_token') ??
+      pickString(top, 'access_token');
     if (!token) {
       throw new ApiError('The anonymous token response carried no token', {
         status: result.status,
@@ -162,13 +154,11 @@ export class Auth implements TokenSource {
         hint: 'Set NEMO_TOKEN to a token from nemovideo.com, or check NEMO_API_URL.',
       });
     }
-    const expires =
-      str(data, 'expires_at') ?? num(data, 'expires_at') ?? str(data, 'expiresAt') ?? num(data, 'expiresAt');
     return {
       token,
-      userId: str(data, 'user_id') ?? str(data, 'userId') ?? str(top, 'user_id'),
-      expiresAt: expires === undefined ? undefined : String(expires),
-      credits: num(data, 'credits'),
+      userId: pickString(data, 'user_id', 'userId') ?? pickString(top, 'user_id'),
+      expiresAt: pickString(data, 'expires_at', 'expiresAt'),
+      credits: pickNumber(data, 'credits'),
     };
   }
 
@@ -180,8 +170,8 @@ export class Auth implements TokenSource {
       json: { task_id: ids.taskId, session_id: ids.sessionId },
       signal,
     });
-    const data = asObject(result.data);
-    const claimToken = str(data, 'claim_token') ?? str(data, 'claimToken');
+    const data = result.data;
+    const claimToken = pickString(data, 'claim_token', 'claimToken');
     if (!claimToken) {
       throw new ApiError('The claim-token response carried no claim_token', {
         status: result.status,
@@ -190,7 +180,7 @@ export class Auth implements TokenSource {
     }
     return {
       claimToken,
-      expiresIn: num(data, 'expires_in') ?? num(data, 'expiresIn'),
+      expiresIn: pickNumber(data, 'expires_in', 'expiresIn'),
       url: `${this.transport.webURL.replace(/\/+$/, '')}/workspace/claim?ct=${encodeURIComponent(claimToken)}`,
     };
   }

@@ -121,10 +121,6 @@ export function hasProxyEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => (env[k] ?? '') !== '');
 }
 
-function makeHttp(): HttpParts {
-  return loadHttpParts(hasProxyEnv(), { headersTimeout: LONG_TIMEOUT_MS, bodyTimeout: LONG_TIMEOUT_MS });
-}
-
 type Attempt =
   | { kind: 'response'; status: number; headers: HeaderBag; body: Dispatcher.ResponseData['body'] }
   | { kind: 'error'; error: NemoError };
@@ -255,7 +251,10 @@ export class Transport {
   }
 
   private getHttp(): HttpParts {
-    this.http ??= makeHttp();
+    this.http ??= loadHttpParts(hasProxyEnv(), {
+      headersTimeout: LONG_TIMEOUT_MS,
+      bodyTimeout: LONG_TIMEOUT_MS,
+    });
     return this.http;
   }
 
