@@ -74,20 +74,8 @@ export async function startTestServer(
   };
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
+/** The server's own JSON writer: test servers answer exactly as `nemo serve` does. */
+export { sendJson } from '../../src/server/http.js';
 
 /** Parse a multipart/form-data body back into parts (test-side, tiny and strict). */
 export function parseMultipart(
