@@ -121,7 +121,7 @@ export class Auth implements TokenSource {
           `This client id already got an anonymous token: ${err.serverMessage ?? ''}`,
           {
             status: err.status,
-            code: err.code,
+            code: err.serverCode,
             requestId: err.requestId,
             serverMessage: err.serverMessage,
             retryAfterMs: err.retryAfterMs,
@@ -132,7 +132,7 @@ export class Auth implements TokenSource {
       if (err instanceof ApiError && err.status === 400) {
         throw new ApiError(`The server refused the anonymous token request: ${err.serverMessage ?? ''}`, {
           status: 400,
-          code: err.code,
+          code: err.serverCode,
           requestId: err.requestId,
           serverMessage: err.serverMessage,
           hint: 'The X-Client-Id header was rejected; set NEMO_CLIENT_ID to a UUID, or set NEMO_TOKEN.',

@@ -54,7 +54,8 @@ export async function download(
   if (!options.force && (await exists(outPath))) {
     throw new LocalInputError(
       `Output file already exists: ${outPath}`,
-      'Pass --force to overwrite it, or choose another output path.',
+      'Overwriting it needs the force option; or choose another output path.',
+      { code: 'output_exists' },
     );
   }
   const part = `${outPath}.part`;

@@ -46,7 +46,7 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
   ) {
     return new AuthError(`Authentication failed: ${message}`, {
       ...opts,
-      hint: 'Your token is invalid or expired: run `nemo auth login`, or set NEMO_TOKEN to a valid nmv_usr_ token.',
+      hint: 'The token is invalid or expired.',
     });
   }
   if (

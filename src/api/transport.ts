@@ -109,7 +109,8 @@ export function resolveBaseURL(option?: string, env: NodeJS.ProcessEnv = process
   const url = parseHttpUrl(
     raw,
     'API base URL',
-    'Set NEMO_API_URL (or --api-url) to an http(s) URL such as https://mega-api-prod.nemovideo.ai',
+    'Use an http(s) URL such as https://mega-api-prod.nemovideo.ai',
+    'bad_api_url',
   );
   url.pathname = url.pathname.replace(/\/+$/, '');
   url.search = '';

@@ -1,32 +1,25 @@
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { type ErrorKind, NemoBaseError } from '../base/errors.js';
 
 /** An error the CLI raises itself: one line saying what happened, one line with the fix. */
-export class CliError extends Error {
-  override readonly name: string = 'CliError';
+export class CliError extends NemoBaseError {
   readonly fix?: string;
-  readonly exitCode: ExitCode;
-  readonly code?: string;
 
-  constructor(message: string, opts: { fix?: string; exitCode?: ExitCode; code?: string } = {}) {
-    super(message);
+  constructor(message: string, opts: { fix?: string; kind?: ErrorKind; code?: string } = {}) {
+    super(message, { hint: opts.fix, kind: opts.kind, code: opts.code });
     this.fix = opts.fix;
-    this.exitCode = opts.exitCode ?? EXIT.error;
-    this.code = opts.code;
   }
 }
 
 /** Bad usage or bad local input (exit 2); nothing was sent anywhere. */
 export class UsageError extends CliError {
-  override readonly name = 'UsageError';
   constructor(message: string, fix?: string) {
-    super(message, { fix, exitCode: EXIT.usage, code: 'usage' });
+    super(message, { fix, kind: 'usage', code: 'usage' });
   }
 }
 
 /** The user pressed Ctrl-C (exit 130). */
 export class InterruptedError extends CliError {
-  override readonly name = 'InterruptedError';
   constructor(message = 'interrupted', fix?: string) {
-    super(message, { fix, exitCode: EXIT.interrupted, code: 'interrupted' });
+    super(message, { fix, kind: 'interrupted', code: 'interrupted' });
   }
 }

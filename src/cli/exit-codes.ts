@@ -1,3 +1,5 @@
+import type { ErrorKind } from '../base/errors.js';
+
 /** nemo's exit codes (`nemo help exit-codes`). Stable: scripts branch on them. */
 export const EXIT = {
   ok: 0,
@@ -11,9 +13,25 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** The one table from an error's kind (src/base/errors.ts) to its exit code. */
+export const EXIT_BY_KIND: Record<ErrorKind, ExitCode> = {
+  usage: EXIT.usage,
+  transient: EXIT.transient,
+  auth: EXIT.auth,
+  job_failed: EXIT.jobFailed,
+  credits: EXIT.credits,
+  interrupted: EXIT.interrupted,
+  local_io: EXIT.error,
+  error: EXIT.error,
+};
+
 export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   { code: 0, meaning: 'ok' },
-  { code: 1, meaning: 'error (anything not listed below)' },
+  {
+    code: 1,
+    meaning:
+      'error (anything not listed below), including a local file that could not be written (disk full, permission)',
+  },
   {
     code: 2,
     meaning: 'usage or bad input (unknown flag, missing file, existing output, bad value); nothing was sent',

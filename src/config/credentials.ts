@@ -19,7 +19,7 @@ export function checkPrivateFile(file: string): void {
     throw new ConfigError(
       `${dir} can be written by other users (mode ${(dirMode & 0o777).toString(8)}); refusing to use the token in it`,
       `chmod 700 '${dir}'`,
-      { exitCode: 4, file },
+      { kind: 'auth', file },
     );
   }
   const mode = modeOf(file);
@@ -27,7 +27,7 @@ export function checkPrivateFile(file: string): void {
     throw new ConfigError(
       `${file} is readable or writable by other users (mode ${(mode & 0o777).toString(8)}); refusing to use the token in it`,
       `chmod 600 '${file}'`,
-      { exitCode: 4, file },
+      { kind: 'auth', file },
     );
   }
 }

@@ -1,14 +1,15 @@
-/** A problem with nemo's own files (corrupted, insecure, bad value). Carries the fix and an exit code. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+import { type ErrorKind, NemoBaseError } from '../base/errors.js';
+
+/** A problem with nemo's own files (corrupted, insecure, bad value). Carries the fix. */
+export class ConfigError extends NemoBaseError {
+  static override defaultKind: ErrorKind = 'usage';
+  static override defaultCode = 'config';
   readonly fix: string;
-  readonly exitCode: number;
   readonly file?: string;
 
-  constructor(message: string, fix: string, opts: { exitCode?: number; file?: string } = {}) {
-    super(message);
+  constructor(message: string, fix: string, opts: { kind?: ErrorKind; file?: string } = {}) {
+    super(message, { hint: fix, kind: opts.kind });
     this.fix = fix;
-    this.exitCode = opts.exitCode ?? 2;
     this.file = opts.file;
   }
 }

@@ -1,12 +1,13 @@
-/** Errors the on-device engine throws. The CLI maps them to exit codes and messages. */
+/** Errors the on-device engine throws. The CLI maps their `kind` to exit codes. */
+import { type ErrorKind, NemoBaseError } from '../base/errors.js';
 
-export class EngineError extends Error {
-  override name = 'EngineError';
+export class EngineError extends NemoBaseError {
+  static override defaultCode = 'engine';
 }
 
 /** No ffmpeg/ffprobe binary could be found; the message says how to install one. */
 export class FfmpegNotFoundError extends EngineError {
-  override name = 'FfmpegNotFoundError';
+  static override defaultCode = 'ffmpeg_missing';
   constructor(
     readonly tool: 'ffmpeg' | 'ffprobe',
     readonly tried: string[],
@@ -20,7 +21,7 @@ export class FfmpegNotFoundError extends EngineError {
 
 /** ffmpeg (or ffprobe) exited with an error. `stderrTail` holds its last stderr lines. */
 export class FfmpegFailedError extends EngineError {
-  override name = 'FfmpegFailedError';
+  static override defaultCode = 'ffmpeg_failed';
   constructor(
     readonly exitCode: number | null,
     readonly stderrTail: string,
@@ -34,7 +35,8 @@ export class FfmpegFailedError extends EngineError {
 
 /** The work was aborted through its AbortSignal (Ctrl-C); no partial output is left behind. */
 export class EngineAbortedError extends EngineError {
-  override name = 'EngineAbortedError';
+  static override defaultKind: ErrorKind = 'interrupted';
+  static override defaultCode = 'interrupted';
   constructor() {
     super('aborted');
   }
@@ -42,7 +44,8 @@ export class EngineAbortedError extends EngineError {
 
 /** Some clauses of the instruction map to no operation. The CLI exits 2 and lists `supported`. */
 export class UnknownInstructionError extends EngineError {
-  override name = 'UnknownInstructionError';
+  static override defaultKind: ErrorKind = 'usage';
+  static override defaultCode = 'unknown_instruction';
   constructor(
     readonly unknown: string[],
     readonly supported: readonly string[],
@@ -56,7 +59,8 @@ export class UnknownInstructionError extends EngineError {
 
 /** The edit cannot be done with this input (e.g. captions without a source, music without a file). */
 export class EditInputError extends EngineError {
-  override name = 'EditInputError';
+  static override defaultKind: ErrorKind = 'usage';
+  static override defaultCode = 'bad_input';
 }
 
 /**

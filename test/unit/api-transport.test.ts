@@ -35,7 +35,9 @@ describe('base URL', () => {
         }
       })();
       expect(err).toBeInstanceOf(LocalInputError);
-      expect((err as LocalInputError).fix).toMatch(/NEMO_API_URL/);
+      // the api states the fact; the CLI words the flag (handle-error: bad_api_url)
+      expect((err as LocalInputError).code).toBe('bad_api_url');
+      expect((err as LocalInputError).fix).toMatch(/http\(s\) URL/);
     }
   });
 });

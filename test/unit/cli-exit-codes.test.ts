@@ -15,10 +15,17 @@ import {
   TimeoutError,
   UnsupportedFileError,
 } from '../../src/api/index.js';
+import { NemoBaseError } from '../../src/base/errors.js';
 import { InterruptedError, UsageError } from '../../src/cli/cli-error.js';
-import { EXIT, EXIT_CODE_TABLE, exitCodesText } from '../../src/cli/exit-codes.js';
-import { describeError, errorIs } from '../../src/cli/handle-error.js';
+import { EXIT, EXIT_BY_KIND, EXIT_CODE_TABLE, exitCodesText } from '../../src/cli/exit-codes.js';
+import { describeError } from '../../src/cli/handle-error.js';
 import { ConfigError } from '../../src/config/index.js';
+import {
+  EditInputError,
+  EngineAbortedError,
+  FfmpegFailedError,
+  UnknownInstructionError,
+} from '../../src/engine/errors.js';
 
 describe('exit codes', () => {
   it('the documented table', () => {
@@ -31,7 +38,7 @@ describe('exit codes', () => {
     [new LocalInputError('File not found: a.mp4', 'check the path'), EXIT.usage, 'bad_input'],
     [new ConfigError('config.json is corrupted', 'mv it'), EXIT.usage, 'config'],
     [
-      new ConfigError('credentials.json is readable by others', 'chmod 600', { exitCode: 4 }),
+      new ConfigError('credentials.json is readable by others', 'chmod 600', { kind: 'auth' }),
       EXIT.auth,
       'config',
     ],
@@ -57,6 +64,11 @@ describe('exit codes', () => {
     [new ApiError('Bad request', { status: 400 }), EXIT.error, 'api_error'],
     [new AbortError('aborted'), EXIT.interrupted, 'interrupted'],
     [new InterruptedError(), EXIT.interrupted, 'interrupted'],
+    // engine errors: bad local requests are bad input, not "run again with --debug"
+    [new EditInputError('background music needs a file'), EXIT.usage, 'bad_input'],
+    [new UnknownInstructionError(['zzz'], ['trim silences']), EXIT.usage, 'unknown_instruction'],
+    [new EngineAbortedError(), EXIT.interrupted, 'interrupted'],
+    [new FfmpegFailedError(1, 'Invalid data'), EXIT.error, 'ffmpeg_failed'],
     [new Error('boom'), EXIT.error, 'error'],
   ])('%s → exit %i (%s)', (err, exitCode, code) => {
     const r = describeError(err);
@@ -90,8 +102,24 @@ describe('exit codes', () => {
     ).toMatch(/check NEMO_API_URL.*--debug/);
   });
 
-  it('errorIs follows the class chain by name', () => {
-    expect(errorIs(new SessionNotFoundError('x'), 'ApiError')).toBe(true);
-    expect(errorIs(new ConnectionError('x'), 'ApiError')).toBe(false);
+  it('every layer error shares the base; kinds map to exit codes from one table', () => {
+    for (const err of [
+      new UsageError('x'),
+      new ConfigError('x', 'y'),
+      new SessionNotFoundError('x'),
+      new EditInputError('x'),
+    ])
+      expect(err).toBeInstanceOf(NemoBaseError);
+    expect(Object.keys(EXIT_BY_KIND).sort()).toEqual(
+      ['auth', 'credits', 'error', 'interrupted', 'job_failed', 'local_io', 'transient', 'usage'].sort(),
+    );
+  });
+
+  it('the api states facts; the CLI words the command-line fix', () => {
+    expect(new AuthError('Token expired', { code: 1001 }).hint ?? '').not.toMatch(/nemo auth login/);
+    expect(
+      describeError(new LocalInputError('Output file already exists: a.mp4', 'x', { code: 'output_exists' }))
+        .hint,
+    ).toMatch(/--force/);
   });
 });

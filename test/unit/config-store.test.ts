@@ -89,7 +89,7 @@ describe('ConfigStore', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain(file);
     expect((err as ConfigError).fix).toContain(`mv '${file}'`);
-    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as ConfigError).kind).toBe('usage');
     expect(readFileSync(file, 'utf8')).toBe('{"profiles": {"default": ');
 
     writeFileSync(file, '{"profiles": 42}');
@@ -106,7 +106,7 @@ describe('ConfigStore', () => {
     }
     const err = await creds.load().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(4);
+    expect((err as ConfigError).kind).toBe('auth');
     expect((err as ConfigError).fix).toBe(`chmod 600 '${creds.file}'`);
     expect(String((err as Error).message)).not.toContain('nmv_usr_');
   });
@@ -123,7 +123,7 @@ describe('ConfigStore', () => {
     }
     const err = await new ProfileCredentials(store).load().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(4);
+    expect((err as ConfigError).kind).toBe('auth');
     expect((err as ConfigError).fix).toBe(`chmod 700 '${store.dir}'`);
     chmodSync(store.dir, 0o700);
     expect((await new ProfileCredentials(store).load())?.token).toBe('nmv_usr_abcdefgh12345678');

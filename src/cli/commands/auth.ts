@@ -1,14 +1,13 @@
 import { tokenSource } from '../../config/index.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
-import { EXIT } from '../exit-codes.js';
 import { readStdin } from '../stdin.js';
 
 const TOKEN_RE = /^nmv_usr_[A-Za-z0-9_-]{8,}$/;
 
 function notLoggedIn(ctx: Ctx): CliError {
   return new CliError(`no token for profile ${ctx.profile}`, {
-    exitCode: EXIT.auth,
+    kind: 'auth',
     code: 'auth',
     fix: 'run nemo auth login (anonymous), or pipe a token: nemo auth login --with-token < token.txt',
   });

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConnectionError, SessionNotFoundError } from '../../api/errors.js';
 import type { NemoClient } from '../../api/index.js';
 import { type DraftChange, describeDiff, diffDrafts, parseDraft } from '../../timeline/index.js';
 import { CliError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
-import { EXIT } from '../exit-codes.js';
 import { translateGui } from '../gui-translate.js';
-import { errorIs } from '../handle-error.js';
 import type { Output } from '../output.js';
 
 export interface TurnResult {
@@ -60,7 +59,7 @@ async function recoverAfterDrop(
     out.info(`no change yet (check ${i} of 5)`);
   }
   throw new CliError('the connection dropped and the edit did not show up in the project after 5 checks', {
-    exitCode: EXIT.transient,
+    kind: 'transient',
     code: 'sse_dropped',
     fix: 'look with nemo state, then send the instruction again with nemo chat',
   });
@@ -139,7 +138,7 @@ async function streamTurn(
     }
   } catch (err) {
     if (ctx.interrupt.interrupted) throw ctx.interrupt.signal.reason;
-    if (gotEvents && errorIs(err, 'ConnectionError'))
+    if (gotEvents && err instanceof ConnectionError)
       return recoverAfterDrop(ctx, out, client, sessionId, before);
     throw err;
   }
@@ -148,7 +147,7 @@ async function streamTurn(
   if (textSeen) return { sessionId, textSeen, changes };
   if (agentError && changes.length === 0) {
     throw new CliError(`the agent failed: ${agentError}`, {
-      exitCode: EXIT.jobFailed,
+      kind: 'job_failed',
       code: 'agent_error',
       fix: 'rephrase the instruction and try again',
     });
@@ -173,7 +172,7 @@ export async function chatTurn(
   try {
     return await streamTurn(ctx, out, client, sessionId, text);
   } catch (err) {
-    if (!opts.recreate || !errorIs(err, 'SessionNotFoundError')) throw err;
+    if (!opts.recreate || !(err instanceof SessionNotFoundError)) throw err;
     const fresh = await opts.recreate();
     return streamTurn(ctx, out, client, fresh, text);
   }

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { TimeoutError } from '../../api/errors.js';
 import type { NemoClient, RenderStatus } from '../../api/index.js';
 import type { Quality, SessionRecord } from '../../config/index.js';
 import { CliError, InterruptedError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
-import { EXIT } from '../exit-codes.js';
-import { errorIs } from '../handle-error.js';
 import type { Output } from '../output.js';
 import { defaultOutputPath } from '../output-path.js';
 import { downloadReclaimer } from '../reclaim.js';
@@ -150,9 +149,9 @@ export async function exportSession(
       out.say(`render ${renderId} keeps running on the server; finish it with: ${resumeHint(renderId)}`);
       throw new InterruptedError(`interrupted while waiting for render ${renderId}`, resumeHint(renderId));
     }
-    if (errorIs(err, 'TimeoutError') && renderId) {
+    if (err instanceof TimeoutError && renderId) {
       throw new CliError(`render ${renderId} is still running after the --timeout`, {
-        exitCode: EXIT.transient,
+        kind: 'transient',
         code: 'render_timeout',
         fix: resumeHint(renderId),
       });

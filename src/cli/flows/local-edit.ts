@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Quality } from '../../config/index.js';
+import { UnknownInstructionError } from '../../engine/errors.js';
 import type { LocalEditEvent } from '../../engine/local-edit.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
-import { errorIs } from '../handle-error.js';
 import type { Output } from '../output.js';
 
 export interface LocalEditInput {
@@ -75,7 +75,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
   } catch (err) {
     render.fail();
     if (ctx.interrupt.interrupted) throw ctx.interrupt.signal.reason;
-    if (errorIs(err, 'UnknownInstructionError')) {
+    if (err instanceof UnknownInstructionError) {
       const e = err as Error & { unknown?: string[]; supported?: readonly string[] };
       const unknown = (e.unknown ?? []).map((u) => JSON.stringify(u)).join(', ');
       throw new UsageError(
