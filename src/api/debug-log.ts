@@ -1,14 +1,16 @@
 /** Debug logging with secrets redacted. The library only logs through a logger it was given. */
 
+import { safeText } from '../base/redact.js';
+
 export type Logger = (line: string) => void;
 
-const TOKEN_RE = /nmv_usr_[A-Za-z0-9_-]+/g;
-const BEARER_RE = /(Bearer\s+)[^\s"',]+/gi;
-const QUERY_SECRET_RE = /([?&](?:token|access_token|api_key|key|nemo_token|ct)=)[^&#\s]+/gi;
-
-/** Redact `nmv_usr_…` tokens, bearer values and secret query parameters anywhere in `text`. */
+/**
+ * Redact known tokens, `nmv_usr_…` tokens, bearer values, a URL's `user:password@` and its
+ * signature/credential query parameters (sig, signature, X-Amz-Signature, X-Goog-Signature,
+ * token, access_token, key, code …) anywhere in `text`; control characters are stripped too.
+ */
 export function redact(text: string): string {
-  return text.replace(BEARER_RE, '$1***').replace(TOKEN_RE, 'nmv_usr_***').replace(QUERY_SECRET_RE, '$1***');
+  return safeText(text);
 }
 
 /** A logger that redacts every line before passing it on. */
