@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { rememberSecret } from '../base/redact.js';
+import { packageVersion } from '../base/version.js';
 import { formatRequestLine, type Logger } from './debug-log.js';
 import { type Decoded, decodeEnvelope } from './envelope.js';
 import { errorFromFailure } from './error-map.js';
@@ -9,6 +10,7 @@ import {
   ApiError,
   AuthError,
   ConnectionError,
+  LocalInputError,
   NemoError,
   SessionNotFoundError,
   TimeoutError,
@@ -88,19 +90,9 @@ export interface TransportOptions {
   userAgent?: string;
 }
 
-let packageVersion: string | undefined;
+/** nemo's version (User-Agent, X-Skill-Version). */
 export function clientVersion(): string {
-  if (packageVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-        version?: string;
-      };
-      packageVersion = pkg.version ?? '0.0.0';
-    } catch {
-      packageVersion = '0.0.0';
-    }
-  }
-  return packageVersion;
+  return packageVersion();
 }
 
 /** option > NEMO_API_URL > production; http(s) only. */
@@ -120,6 +112,36 @@ export function resolveBaseURL(option?: string, env: NodeJS.ProcessEnv = process
 
 export function hasProxyEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => (env[k] ?? '') !== '');
+}
+
+/** 169.254.0.0/16 and fe80::/10 (also as IPv4-mapped IPv6): cloud metadata and other on-link services. */
+export function isLinkLocal(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  if (/^fe[89ab][0-9a-f]?:/.test(host)) return true;
+  // ::ffff:169.254.x.y, which URL writes as ::ffff:a9fe:xxxx
+  return /^(?:0{0,4}:){0,5}:?ffff:a9fe:[0-9a-f]{1,4}$/.test(host);
+}
+
+/** Refuses a link-local target before anything is sent (kind usage, exit 2). */
+export function checkTarget(url: URL): void {
+  if (isLinkLocal(url)) {
+    throw new LocalInputError(
+      `Refusing to connect to the link-local address ${url.host} (${url.origin})`,
+      'link-local addresses (169.254.0.0/16, fe80::/10) hold cloud metadata services; use the real server address',
+      { code: 'link_local' },
+    );
+  }
+}
+
+/**
+ * Whether a request to `url` may carry the API's credentials: only when `url` has the API's origin and
+ * so did every earlier hop of its redirect chain (`hops`, the URLs requested before it, first to
+ * last). A redirect that went through another host and came back to the API gets no token: that
+ * host chose the URL.
+ */
+export function mayCarryToken(apiOrigin: string, url: URL, hops: readonly URL[] = []): boolean {
+  return url.origin === apiOrigin && hops.every((h) => h.origin === apiOrigin);
 }
 
 type Attempt =
@@ -202,16 +224,34 @@ export class Transport {
     }
   }
 
-  /** One plain request to an absolute URL (downloads). No retries; auth only to the API's origin. */
+  /**
+   * The API's headers (attribution and the bearer token) for a request to `url` reached through the
+   * redirect chain `hops` (URLs requested before it): empty unless `mayCarryToken`.
+   */
+  async authHeadersFor(url: URL, hops: readonly URL[] = []): Promise<Record<string, string>> {
+    if (!mayCarryToken(this.baseURL.origin, url, hops)) return {};
+    const headers = this.skillHeaders();
+    if (this.tokens) headers.authorization = `Bearer ${await this.token()}`;
+    return headers;
+  }
+
+  /**
+   * One plain request to an absolute URL (downloads). No retries; the token goes only to the API's
+   * origin, and never on a redirect hop that came through another host (pass the chain as `hops`).
+   * Link-local targets are refused.
+   */
   async raw(
     url: URL,
-    opts: { method?: 'GET' | 'POST'; headers?: Record<string, string>; signal?: AbortSignal } = {},
+    opts: {
+      method?: 'GET' | 'POST';
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+      hops?: readonly URL[];
+    } = {},
   ): Promise<Dispatcher.ResponseData> {
+    checkTarget(url);
     const headers: Record<string, string> = { ...opts.headers };
-    if (this.isApiOrigin(url)) {
-      Object.assign(headers, this.skillHeaders());
-      if (this.tokens) headers.authorization = `Bearer ${await this.tokens.token()}`;
-    }
+    Object.assign(headers, await this.authHeadersFor(url, opts.hops));
     const started = Date.now();
     try {
       const res = await this.getHttp().request(url, {
@@ -259,10 +299,18 @@ export class Transport {
     return this.http;
   }
 
+  /** The token to send, remembered so that nothing nemo prints can show it. */
+  private async token(): Promise<string> {
+    const token = await (this.tokens as TokenSource).token();
+    rememberSecret(token);
+    return token;
+  }
+
   private async send(spec: RequestSpec, streaming: boolean): Promise<Sent> {
+    checkTarget(this.baseURL);
     const useAuth = spec.auth !== false;
     const maxRetries = spec.retry === false ? 0 : (spec.maxRetries ?? this.maxRetries);
-    let token = useAuth && this.tokens ? await this.tokens.token() : undefined;
+    let token = useAuth && this.tokens ? await this.token() : undefined;
     let renewed = false;
     let retries = 0;
     for (;;) {
@@ -301,6 +349,7 @@ export class Transport {
       }
       if (error instanceof AuthError && token && !renewed && this.tokens) {
         const fresh = await this.tokens.renew(token);
+        rememberSecret(fresh);
         if (fresh) {
           token = fresh;
           renewed = true;

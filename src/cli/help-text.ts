@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 
-/** Where the build writes the top-level help (next to the compiled `program.js`); read by bin/nemo.js. */
-export const HELP_FILE = new URL('./help.txt', import.meta.url);
+/**
+ * Where the build writes the top-level help, dist/help.txt; read by bin/nemo.js. This file lives two
+ * folders below the package root in src/cli, dist/cli and the bundle's dist/bin alike.
+ */
+export const HELP_FILE = new URL('../../dist/help.txt', import.meta.url);
 
 /** The help width commander uses when stdout is not a terminal (and the only width the cached text is for). */
 export const HELP_WIDTH = 80;

@@ -1,6 +1,7 @@
 import type { Command, CommanderError } from 'commander';
 import { activeContext } from './active.js';
 import { EXIT } from './exit-codes.js';
+import { type RuntimeHooks, setRuntimeHooks } from './runtime.js';
 
 function isCommanderError(err: unknown): err is CommanderError {
   return (
@@ -10,13 +11,26 @@ function isCommanderError(err: unknown): err is CommanderError {
   );
 }
 
-/** Prints an error (two lines on stderr; an `error` event on stdout under --json) and returns the exit code. */
+/**
+ * Prints an error (two lines on stderr; an `error` event on stdout under --json) and returns the exit
+ * code. A message or hint may quote a server (or a proxy) verbatim: known tokens, `nmv_usr_…`,
+ * `Bearer …`, URL credentials and terminal control sequences are removed before anything is printed.
+ */
 async function report(err: unknown, argv: string[]): Promise<number> {
-  const { describeError } = await import('./handle-error.js');
-  const r = describeError(err);
+  const [{ describeError }, { rememberSecret, safeJsonReplacer, safeText }] = await Promise.all([
+    import('./handle-error.js'),
+    import('../base/redact.js'),
+  ]);
+  rememberSecret(process.env.NEMO_TOKEN?.trim());
+  const described = describeError(err);
+  const r = {
+    ...described,
+    message: safeText(described.message),
+    ...(described.hint === undefined ? {} : { hint: safeText(described.hint) }),
+  };
   const ctx = activeContext();
   const json = ctx ? ctx.out.json : argv.includes('--json');
-  if (json) process.stdout.write(`${JSON.stringify({ type: 'error', ...r })}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ type: 'error', ...r }, safeJsonReplacer)}\n`);
   const red = ctx ? ctx.out.c.red : (s: string) => s;
   process.stderr.write(`${red(`error: ${r.message}`)}\n`);
   if (r.hint) process.stderr.write(`${r.hint.startsWith('→') ? r.hint : `→ ${r.hint}`}\n`);
@@ -38,7 +52,8 @@ function usageFix(err: CommanderError, argv: string[], program: Command): void {
 }
 
 /** The CLI entry (bin/nemo.js calls it). Sets process.exitCode; never exits while output is pending. */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], hooks: RuntimeHooks = {}): Promise<void> {
+  setRuntimeHooks(hooks);
   // `nemo … | head -1`: a closed pipe ends the run quietly instead of crashing with EPIPE
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

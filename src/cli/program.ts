@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { type Command, Option, Command as Program } from 'commander';
-
-function packageVersion(): string {
-  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-}
+import { packageVersion } from '../base/version.js';
 
 /**
  * The commander program. It only registers names, options and help text; each command's handler
@@ -59,6 +55,7 @@ function addEdit(program: Command): void {
     .addOption(quality())
     .addOption(new Option('--format <format>', 'output container').choices(['mp4', 'webm', 'mov', 'gif']))
     .addOption(timeout())
+    .option('--stream', "cloud: show the agent's text live as it is written (ADK streaming)")
     .addHelpText(
       'after',
       examples([
@@ -84,6 +81,7 @@ function addChat(program: Command): void {
     .option('-o, --output <path>', 'where "export" saves the video')
     .option('-f, --force', 'overwrite an existing output file')
     .addOption(quality())
+    .option('--stream', "cloud: show the agent's text live as it is written (ADK streaming)")
     .addHelpText(
       'after',
       `\nInside the chat, these run locally without the agent:\n  export | 导出 | download | send me the video   → nemo export\n  credits | 积分 | balance | 余额               → nemo credits\n  status | 状态 | show tracks                    → nemo state\n  upload <path> | 上传 <path>                    → nemo upload\n  exit | quit                                     → leave\n${examples(
@@ -286,6 +284,15 @@ function addTools(program: Command): void {
     .option('--edit-cost <credits>', 'credits charged per session for the first edit')
     .option('--start-credits <credits>', 'credits per new anonymous token')
     .option('--max-upload-bytes <bytes>', 'uploads above this get 4002')
+    .option('--render-concurrency <n>', 'renders run at the same time (default 2)')
+    .option('--render-timeout-ms <ms>', 'stop a render running longer than this (default 30 min; 0 = never)')
+    .option('--admin', 'turn on /_nemo/* (faults, stats, renders); needs X-Nemo-Admin: <secret printed at start, or NEMO_SERVE_ADMIN_SECRET>')
+    .option(
+      '--allow-host <host[:port]>',
+      'also answer this Host header (repeatable; e.g. a name behind a proxy)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option(
       '--fault <spec>',
       'inject a fault: name[:k=v,...] (repeatable)',

@@ -23,9 +23,14 @@ export async function ensureBuilt(): Promise<void> {
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
       { cwd: ROOT, stdio: 'ignore' },
     );
-    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
-      throw new Error('npm run build did not produce dist/cli/main.js');
-    // What `npm run build`'s postbuild does: the cached top-level help bin/nemo.js serves.
+    // what `npm run build` does next: the CLI bundle bin/nemo.js loads (dist/bin), then the cached help
+    const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (bundle.status !== 0) throw new Error(`the CLI bundle did not build:\n${bundle.stderr}`);
+    if (!existsSync(join(ROOT, 'dist', 'bin', 'nemo.js')))
+      throw new Error('npm run build did not produce dist/bin/nemo.js');
     spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'write-help.js')], { cwd: ROOT, stdio: 'ignore' });
     writeFileSync(marker, String(Date.now()));
   });

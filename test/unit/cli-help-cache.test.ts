@@ -12,12 +12,12 @@ function nemo(args: string[]): { stdout: string; status: number | null } {
 
 beforeAll(ensureBuilt, 120_000);
 
-describe('the build-time top-level help (dist/cli/help.txt)', () => {
+describe('the build-time top-level help (dist/help.txt)', () => {
   it('is exactly what the live commander program prints (`nemo help` always goes through commander)', () => {
     const live = nemo(['help']);
     expect(live.status).toBe(0);
     expect(live.stdout).toContain('Examples:');
-    const cached = readFileSync(new URL('../../dist/cli/help.txt', import.meta.url), 'utf8');
+    const cached = readFileSync(new URL('../../dist/help.txt', import.meta.url), 'utf8');
     expect(cached).toBe(live.stdout);
     expect(nemo(['--help'])).toEqual({ stdout: live.stdout, status: 0 });
     expect(nemo(['-h'])).toEqual({ stdout: live.stdout, status: 0 });
@@ -25,6 +25,6 @@ describe('the build-time top-level help (dist/cli/help.txt)', () => {
 
   it('renders from the source program what the built CLI prints', () => {
     expect(renderHelp(buildProgram())).toBe(nemo(['help']).stdout);
-    expect(HELP_FILE.pathname.endsWith('/cli/help.txt')).toBe(true);
+    expect(HELP_FILE.pathname.endsWith('/dist/help.txt')).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, nemo, tempDir, testEnv } from '../e2e/helpers.js';
+import { BIN, ensureBuilt, nemo, ROOT, tempDir, testEnv } from '../e2e/helpers.js';
 import { sendJson, startConnectProxy, startTestServer, type TestServer } from '../helpers/http.js';
 
 /**
@@ -29,8 +29,23 @@ process.on('exit', () => appendFileSync(process.env.NEMO_MODULE_LOG, Object.keys
   return { dir, log, importArg: pathToFileURL(join(dir, 'register.mjs')).href };
 }
 
+/**
+ * What the CLI loaded, as source paths: the files it read from disk, and for each chunk of the bundle
+ * (dist/bin, see scripts/bundle.mjs) the sources and packages esbuild put into it (its metafile).
+ */
 function readLog(log: string): string[] {
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist', 'bin', 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const out: string[] = [];
+  for (const u of urls) {
+    out.push(u);
+    const m = /\/(dist\/bin\/[^/]+\.js)$/.exec(u);
+    const chunk = m?.[1] ? meta.outputs[m[1]] : undefined;
+    if (chunk) for (const input of Object.keys(chunk.inputs)) out.push(`bundled:${input}`);
+  }
+  return out;
 }
 
 /** Runs the built CLI with the module logger. */
@@ -44,7 +59,7 @@ function loadedModules(args: string[]): { urls: string[]; code: number | null } 
 }
 
 const HEAVY =
-  /node_modules\/(undici|zod|conf|ora|chalk|eventsource-parser)\/|dist\/(api|engine|server|config)\//;
+  /node_modules\/(undici|zod|conf|ora|chalk|eventsource-parser)\/|(dist|src)\/(api|engine|server|config)\//;
 
 beforeAll(ensureBuilt, 120_000);
 
@@ -62,7 +77,7 @@ describe('start-up stays light', () => {
   it('a lone --help is answered from the build-time text, without loading commander', () => {
     const { urls, code } = loadedModules(['--help']);
     expect(code).toBe(0);
-    expect(urls.filter((u) => /node_modules\/commander\/|dist\/cli\//.test(u))).toEqual([]);
+    expect(urls.filter((u) => /node_modules\/commander\/|dist\/(cli|bin)\/|src\/cli\//.test(u))).toEqual([]);
     expect(loadedModules(['help']).urls.some((u) => /node_modules\/commander\//.test(u))).toBe(true);
   });
 
@@ -74,15 +89,12 @@ describe('start-up stays light', () => {
   it('a command that only reads the profile does not load conf (it writes through conf)', () => {
     const { urls, code } = loadedModules(['config', 'list']);
     expect(code).toBe(0);
-    expect(urls.some((u) => /dist\/config\/store\.js$/.test(u))).toBe(true);
+    expect(urls.some((u) => /src\/config\/store\.ts$/.test(u))).toBe(true);
     expect(urls.filter((u) => /node_modules\/(conf|ajv)\//.test(u))).toEqual([]);
   });
 });
 
-describe('cloud commands load only the parts of undici they use', () => {
-  const UNDICI_INDEX = /node_modules\/undici\/index\.js$/;
-  const UNDICI_FETCH = /node_modules\/undici\/lib\/web\//;
-
+describe('cloud commands load undici from the bundle, through its public entry', () => {
   async function credits(extraEnv: Record<string, string>): Promise<{ urls: string[]; code: number | null }> {
     const { dir, log, importArg } = moduleLogger();
     const r = await nemo(['credits', '--json'], {
@@ -105,20 +117,19 @@ describe('cloud commands load only the parts of undici they use', () => {
   });
   afterAll(() => server.close());
 
-  it('without a proxy: the agent and the request API only; no undici index, fetch or zod', async () => {
+  it('without a proxy: undici comes bundled (no file of it read from node_modules), no zod, chalk or conf', async () => {
     const { urls } = await credits({});
-    expect(urls.some((u) => /node_modules\/undici\/lib\/dispatcher\/agent\.js$/.test(u))).toBe(true);
-    expect(urls.filter((u) => UNDICI_INDEX.test(u) || UNDICI_FETCH.test(u))).toEqual([]);
+    expect(urls.some((u) => /^bundled:node_modules\/undici\/index\.js$/.test(u))).toBe(true);
+    expect(urls.filter((u) => /^(file|cjs):.*node_modules\/undici\//.test(u))).toEqual([]);
     expect(urls.filter((u) => /node_modules\/(zod|chalk)\//.test(u))).toEqual([]);
     // NEMO_TOKEN: no client id to create, nothing written, so conf is not loaded either
     expect(urls.filter((u) => /node_modules\/conf\//.test(u))).toEqual([]);
   });
 
-  it('with HTTP_PROXY: the whole package (its CONNECT tunnel needs the API on Dispatcher), through the proxy', async () => {
+  it('with HTTP_PROXY: through the proxy (EnvHttpProxyAgent, CONNECT)', async () => {
     const proxy = await startConnectProxy();
     try {
-      const { urls } = await credits({ HTTP_PROXY: proxy.url, NO_PROXY: '' });
-      expect(urls.some((u) => UNDICI_INDEX.test(u))).toBe(true);
+      await credits({ HTTP_PROXY: proxy.url, NO_PROXY: '' });
       expect(proxy.connects).toEqual([`127.0.0.1:${server.port}`]);
     } finally {
       await proxy.close();
