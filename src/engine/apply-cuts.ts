@@ -1,6 +1,6 @@
 import type { Draft, Segment } from '../timeline/index.js';
 import { fmtSeconds } from '../timeline/index.js';
-import { detectSilences, keepIntervals, leadingSilenceMs } from './analysis/silence.js';
+import { detectPauses, keepIntervals, leadingSilenceMs } from './analysis/silence.js';
 import { draftFps, videoEndMs, videoTrack } from './draft-build.js';
 import { EditInputError } from './errors.js';
 import { findFfmpeg } from './ffmpeg.js';
@@ -70,10 +70,10 @@ function localSource(segment: Segment, ctx: ApplyContext): string | undefined {
   return ctx.resolveSrc ? ctx.resolveSrc(src) : src;
 }
 
-/** Silences of a source file (one silencedetect pass). */
+/** Pauses of a source file, speech-aware in a noisy room (see `detectPauses`; two audio-only passes at most). */
 async function silencesOf(file: string, thresholdDb: number, minSilenceMs: number, ctx: ApplyContext) {
   const { ffmpeg } = await findFfmpeg();
-  return detectSilences(ffmpeg, file, { thresholdDb, minSilenceMs, signal: ctx.signal });
+  return (await detectPauses(ffmpeg, file, { thresholdDb, minSilenceMs, signal: ctx.signal })).silences;
 }
 
 /** Audio may end a few ms before the video: a silence reaching this close to an edge reaches it. */

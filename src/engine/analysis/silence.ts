@@ -1,3 +1,11 @@
+import {
+  adaptiveThreshold,
+  type LevelProfile,
+  measureLevels,
+  type NoiseProfile,
+  noiseProfile as noiseProfileFromLevels,
+  pausesFromLevels,
+} from './noise-floor.js';
 import { loggedDurationMs, runFfmpeg } from './run-ffmpeg.js';
 
 /** A time range in milliseconds, `startMs < endMs`. */
@@ -62,6 +70,85 @@ export function parseSilencedetect(metadata: string, stderr: string, durationMs?
     if (end !== undefined && end > openStart) silences.push({ startMs: openStart, endMs: end });
   }
   return silences.sort((a, b) => a.startMs - b.startMs);
+}
+
+/** Peaks of steady noise stand about this far over its RMS level (Gaussian noise: ~4 σ ≈ +12 dB, with room). */
+const NOISE_CREST_DB = 15;
+
+export interface PauseDetection {
+  /** Pauses, sorted, in media time; stretches the audio does not cover (late start, early end) included. */
+  silences: Interval[];
+  /**
+   * `fixed`: silencedetect at the fixed peak threshold (quiet room, digital silence, or no steady floor);
+   * `adaptive`: a threshold set from the measured noise floor (steady room noise over the fixed threshold).
+   */
+  method: 'fixed' | 'adaptive';
+  /** The threshold used, dBFS (peak for `fixed`, 10 ms RMS for `adaptive`). */
+  thresholdDb: number;
+  noise: NoiseProfile;
+  /** Why the fixed threshold was used (when it was). */
+  reason?: string;
+}
+
+/**
+ * Speech-aware pause detection (two cheap audio-only passes at most). First the 10 ms RMS levels
+ * (`measureLevels`) give the room's noise floor. Where that floor's peaks stay under the fixed threshold
+ * (`thresholdDb`, default −28: clean audio, digital silence, a quiet room) the result is exactly
+ * `detectSilences` at that threshold, as before. Where steady room noise reaches it (silencedetect then sees no
+ * pause at all), pauses are frames under a threshold midway between the noise floor and the speech level, with
+ * hysteresis (`adaptiveThreshold`, `pausesFromLevels`); a lower `thresholdDb` (gentler) moves it toward the
+ * floor, a higher one toward the speech. Audio with no steady floor (music without pauses) keeps the fixed
+ * method. Stretches of the media the audio does not cover count as silence.
+ */
+export async function detectPauses(
+  ffmpegPath: string,
+  mediaPath: string,
+  opts: DetectSilencesOptions = {},
+): Promise<PauseDetection> {
+  const fixedDb = opts.thresholdDb ?? -28;
+  const minSilenceMs = opts.minSilenceMs ?? 200;
+  const profile = await measureLevels(ffmpegPath, mediaPath, { signal: opts.signal });
+  const uncovered = uncoveredSpans(profile, opts.durationMs);
+  const position = Math.min(0.8, Math.max(0.2, 0.5 + (fixedDb + 28) / 35));
+  const decision = adaptiveThreshold(noiseProfileFromLevels(profile.levels), { position });
+  const quietRoom = decision.profile.floorDb + NOISE_CREST_DB < fixedDb;
+  if (decision.thresholdDb === undefined || quietRoom) {
+    const silences = await detectSilences(ffmpegPath, mediaPath, opts);
+    return {
+      silences: mergeSpans([...silences, ...uncovered]),
+      method: 'fixed',
+      thresholdDb: fixedDb,
+      noise: decision.profile,
+      reason: decision.reason ?? 'the noise floor stays under the fixed threshold',
+    };
+  }
+  const pauses = pausesFromLevels(profile, decision.thresholdDb, { minSilenceMs });
+  return {
+    silences: mergeSpans([...pauses, ...uncovered]),
+    method: 'adaptive',
+    thresholdDb: decision.thresholdDb,
+    noise: decision.profile,
+  };
+}
+
+/** The media's stretches without audio: before a late start, after an early end (to `durationMs` or the logged duration). */
+function uncoveredSpans(profile: LevelProfile, durationMs?: number): Interval[] {
+  const spans: Interval[] = [];
+  const end = durationMs ?? profile.mediaDurationMs;
+  if (profile.audioStartMs > 0) spans.push({ startMs: 0, endMs: profile.audioStartMs });
+  if (end !== undefined && end > profile.audioEndMs) spans.push({ startMs: profile.audioEndMs, endMs: end });
+  return spans;
+}
+
+/** Sorted, overlapping or touching spans merged. */
+function mergeSpans(spans: Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const s of [...spans].sort((a, b) => a.startMs - b.startMs)) {
+    const last = out[out.length - 1];
+    if (last && s.startMs <= last.endMs) last.endMs = Math.max(last.endMs, s.endMs);
+    else out.push({ ...s });
+  }
+  return out;
 }
 
 export interface KeepOptions {
