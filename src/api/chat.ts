@@ -1,7 +1,13 @@
 import type { Logger } from './debug-log.js';
 import { decodeEnvelope } from './envelope.js';
 import { AbortError, ApiError, ConnectionError, type NemoError, TimeoutError } from './errors.js';
-import { type ChatEvent, ChatEventShaper, eventsFromFrame, type FrameEvent } from './sse-events.js';
+import {
+  brokenErrorFrame,
+  type ChatEvent,
+  ChatEventShaper,
+  eventsFromFrame,
+  type FrameEvent,
+} from './sse-events.js';
 import { BoundedSseReader } from './sse-reader.js';
 import { type Transport, toNemoError } from './transport.js';
 
@@ -11,8 +17,17 @@ export const DEFAULT_MAX_EVENT_CHARS = 1024 * 1024;
 
 export interface ChatOptions {
   signal?: AbortSignal;
-  /** No substantive event for this long → TimeoutError (heartbeats do not count). Default 10 min. */
+  /**
+   * Idle limit, default 10 min → TimeoutError. It counts the time since the last byte of any kind (ADK
+   * sends nothing at all while a tool runs); a stream of heartbeats alone is held to the same limit
+   * since the last substantive event (the vendor's "10 min heartbeats only → timeout").
+   */
   idleTimeoutMs?: number;
+  /**
+   * Ask for live text (ADK `streaming: true`): `partial` text chunks, then the whole text once more
+   * as a final event (yielded with `replacesPartial`). Off by default, as the vendor's clients send it.
+   */
+  streaming?: boolean;
   /** The whole exchange. Default 15 min. */
   totalTimeoutMs?: number;
   /** Events larger than this are dropped (debug-logged). Default 1 MiB. */
@@ -42,14 +57,23 @@ export class Chat {
       });
       ctl.abort(timeout);
     };
-    const totalTimer = setTimeout(() => fire(`The agent did not finish within ${totalMs} ms`), totalMs);
-    let idleTimer = setTimeout(() => fire(`No reply from the agent for ${idleMs} ms`), idleMs);
+    const totalTimer = setTimeout(() => fire(`The agent did not finish within ${fmtMs(totalMs)}`), totalMs);
+    // Two clocks, one limit: since the last byte of any kind, and since the last substantive event.
+    // The second is never later than the first; what came in between words the message.
+    let heartbeatsSinceNews = 0;
+    let bytesSinceNews = false;
+    const idleMessage = (): string => {
+      if (heartbeatsSinceNews > 0) return `No reply from the agent for ${fmtMs(idleMs)} (heartbeats only)`;
+      if (bytesSinceNews)
+        return `No reply from the agent for ${fmtMs(idleMs)} (only data nemo could not read)`;
+      return `No data from the agent for ${fmtMs(idleMs)} (no event, no heartbeat)`;
+    };
+    let idleTimer = setTimeout(() => fire(idleMessage()), idleMs);
     const resetIdle = (): void => {
+      heartbeatsSinceNews = 0;
+      bytesSinceNews = false;
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(
-        () => fire(`No reply from the agent for ${idleMs} ms (heartbeats only)`),
-        idleMs,
-      );
+      idleTimer = setTimeout(() => fire(idleMessage()), idleMs);
     };
     const onAbort = (): void => ctl.abort(options.signal?.reason);
     if (options.signal?.aborted) onAbort();
@@ -60,12 +84,15 @@ export class Chat {
     const maxChars = options.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS;
     const reader = new BoundedSseReader(
       {
-        onMessage: (m) => {
+        onMessage: (m, stray) => {
           if (m.data.trim() === '') return void queue.push({ type: 'heartbeat' });
           let frame: unknown;
           try {
             frame = JSON.parse(m.data);
           } catch {
+            // ADK 1.x writes its error frame with an f-string: a quote or a newline in the message breaks it.
+            const broken = brokenErrorFrame(m.data, stray);
+            if (broken) return void queue.push(broken);
             log?.(`nemo:sse ignored non-JSON data: ${m.data.slice(0, 120)}`);
             return;
           }
@@ -102,7 +129,8 @@ export class Chat {
               app_name: 'nemo_agent',
               user_id: user === 'me' ? 'me' : decodeURIComponent(user),
               session_id: sessionId,
-              new_message: { parts: [{ text }] },
+              new_message: { role: 'user', parts: [{ text }] },
+              ...(options.streaming ? { streaming: true } : {}),
             },
             accept: 'text/event-stream',
             retry: false,
@@ -117,11 +145,13 @@ export class Chat {
       const sniffer = new JsonBodySniffer(maxChars);
       try {
         for await (const chunk of res.body) {
+          if ((chunk as Buffer).length > 0) bytesSinceNews = true;
           if (sniffer.take(chunk as Buffer)) continue;
           reader.feed(chunk as Buffer);
           while (queue.length > 0) {
             const event = shaper.shape(queue.shift()!);
-            if (event.type !== 'heartbeat') resetIdle();
+            if (event.type === 'heartbeat') heartbeatsSinceNews += 1;
+            else resetIdle();
             yield event;
           }
         }
@@ -144,6 +174,14 @@ export class Chat {
       if (!ctl.signal.aborted) ctl.abort(new AbortError('Chat stream closed by the consumer.'));
     }
   }
+}
+
+/** `800 ms`, `45 s`, `10 min`, `2 min 30 s`. */
+function fmtMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf]);

@@ -54,10 +54,14 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
     /session not found/i.test(message) ||
     (status === 404 && SESSION_PATHS.some((p) => ctx.path.startsWith(p)))
   ) {
-    return new SessionNotFoundError(`Session not found: ${message}`, {
-      ...opts,
-      hint: 'The session no longer exists on the server; start a new project (a new session is created).',
-    });
+    // ADK says it itself ({"detail":"Session not found"}): its words once, not "Session not found: Session not found"
+    return new SessionNotFoundError(
+      /session not found/i.test(message) ? message : `Session not found: ${message}`,
+      {
+        ...opts,
+        hint: 'The session no longer exists on the server; start a new project (a new session is created).',
+      },
+    );
   }
   if (code === 2001) {
     const registerUrl = ctx.userId

@@ -7,9 +7,12 @@ import { asObject, type Json, pickString } from './fields.js';
  *   the same author arrives with `replacesPartial: true` and holds the WHOLE text, so a printer that
  *   showed the partial chunks should not print it again. `apology: true` marks the backend's trailing
  *   "I encountered a temporary issue" after an otherwise normal reply (show it as a warning).
- * - `toolCall` / `toolResult`: the agent started / finished a tool (`id` pairs them when present).
+ * - `toolCall` / `toolResult`: the agent started / finished a tool (`id` pairs them when present;
+ *   `longRunning: true` when ADK listed the call in `longRunningToolIds`).
  * - `heartbeat`: keep-alive (`: ping` comment, empty `data:`, `{type:"heartbeat"|"ping"}`).
- * - `error`: a stream-level error frame (`{"error":…}`, `errorCode`/`errorMessage`, `{type:"error"}`).
+ * - `error`: a stream-level error frame (`{"error":…}`, `errorCode`/`errorMessage`, `{type:"error"}`),
+ *   also one that is not valid JSON (ADK 1.x's f-string `{"error": "<message>"}`, see brokenErrorFrame).
+ *   `code` is only ever a code the server sent (`errorCode`, `error.code`).
  * - `stateDelta`: a non-empty `actions.stateDelta` (the session state changed, e.g. the draft).
  * - `done`: the stream ended cleanly (always the last event); `textSeen` says whether any text came.
  * Every event but `heartbeat` and `done` carries `raw`, the decoded JSON frame.
@@ -24,7 +27,7 @@ export type ChatEvent =
       apology?: boolean;
       raw: unknown;
     }
-  | { type: 'toolCall'; name: string; args: unknown; id?: string; raw: unknown }
+  | { type: 'toolCall'; name: string; args: unknown; id?: string; longRunning?: boolean; raw: unknown }
   | { type: 'toolResult'; name: string; response: unknown; id?: string; raw: unknown }
   | { type: 'heartbeat' }
   | { type: 'error'; message: string; code?: string; raw: unknown }
@@ -56,6 +59,8 @@ export function eventsFromFrame(frame: unknown): FrameEvent[] {
   const content = asObject(obj.content);
   const parts = Array.isArray(content?.parts) ? content.parts : undefined;
   const author = pickString(obj, 'author');
+  const longIds = obj.longRunningToolIds ?? obj.long_running_tool_ids;
+  const longRunning = new Set(Array.isArray(longIds) ? longIds.filter((x) => typeof x === 'string') : []);
   if (parts) {
     for (const p of parts) {
       const part = asObject(p);
@@ -67,11 +72,13 @@ export function eventsFromFrame(frame: unknown): FrameEvent[] {
       }
       const call = asObject(part.functionCall ?? part.function_call);
       if (call) {
+        const id = pickString(call, 'id');
         out.push({
           type: 'toolCall',
           name: pickString(call, 'name') ?? 'tool',
           args: call.args ?? {},
-          id: pickString(call, 'id'),
+          id,
+          ...(id !== undefined && longRunning.has(id) ? { longRunning: true } : {}),
           raw: frame,
         });
       }
@@ -124,6 +131,25 @@ function errorFrom(obj: Json, type: string | undefined): FrameEvent | undefined 
     return { type: 'error', message: pickString(obj, 'message', 'content', 'text') ?? 'error', raw: obj };
   }
   return undefined;
+}
+
+/** `{"error": "` (or `{"errorMessage": "`) at the start of a frame: an error frame, whatever follows. */
+const BROKEN_ERROR = /^\s*\{\s*"(?:error|errorMessage|error_message)"\s*:\s*/;
+
+/**
+ * An error frame that is not valid JSON. ADK 1.x writes `f'data: {{"error": "{e}"}}'`: a quote in the
+ * message breaks the JSON, and a newline ends the `data:` line, so the rest of the message arrives as
+ * lines without a field name (`stray`, which the SSE spec ignores). Returns the error with its text as
+ * sent (the lines joined by a newline, the closing `"}` removed), or undefined for other data.
+ */
+export function brokenErrorFrame(data: string, stray: readonly string[] = []): FrameEvent | undefined {
+  const head = BROKEN_ERROR.exec(data);
+  if (!head) return undefined;
+  let text = [data.slice(head[0].length), ...stray].join('\n').trim();
+  if (text.startsWith('"')) text = text.slice(1).replace(/"\s*\}?\s*$/, '');
+  else text = text.replace(/\s*\}\s*$/, '');
+  text = text.trim();
+  return { type: 'error', message: text || 'the agent failed (an unreadable error frame)', raw: data };
 }
 
 function typedEvent(obj: Json, type: string): FrameEvent[] | undefined {

@@ -8,7 +8,13 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
  */
 
 export interface SseSink {
-  onMessage(message: EventSourceMessage): void;
+  /**
+   * One event. `stray` holds the lines of the stream since the previous event that were not SSE
+   * fields (no `data:`/`event:`/`id:`/`retry:` and not a comment), e.g. the rest of a message whose
+   * newline broke it (ADK 1.x writes its error frame with an f-string). They are not data by the
+   * spec; a consumer may use them to repair a frame that does not parse.
+   */
+  onMessage(message: EventSourceMessage, stray: string[]): void;
   onComment(comment: string): void;
   onDropped(reason: string): void;
 }
@@ -23,6 +29,8 @@ export class BoundedSseReader {
   private skipping = false;
   private lineEmpty = true;
   private lastCR = false;
+  private stray: string[] = [];
+  private strayChars = 0;
 
   constructor(
     private readonly sink: SseSink,
@@ -31,12 +39,16 @@ export class BoundedSseReader {
     this.parser = createParser({
       onEvent: (m) => {
         // A whole oversized event can arrive inside one chunk without tripping maxBufferSize.
+        const stray = this.stray;
+        this.stray = [];
+        this.strayChars = 0;
         if (m.data.length > maxEventChars) sink.onDropped(`SSE event of ${m.data.length} characters dropped`);
-        else sink.onMessage(m);
+        else sink.onMessage(m, stray);
       },
       onComment: (c) => sink.onComment(c),
       onError: (err) => {
         if (err.type === 'max-buffer-size-exceeded') this.overflowed = true;
+        else if (err.type === 'unknown-field' && err.line !== undefined) this.keepStray(err.line);
       },
       maxBufferSize: maxEventChars,
     });
@@ -49,6 +61,8 @@ export class BoundedSseReader {
       const end = this.findBlankLine(bytes);
       if (end < 0) return;
       this.skipping = false;
+      this.stray = [];
+      this.strayChars = 0;
       this.parser.reset();
       this.decoder = new TextDecoder();
       bytes = bytes.subarray(end);
@@ -63,6 +77,14 @@ export class BoundedSseReader {
     const last = bytes[bytes.length - 1];
     this.lineEmpty = last === LF || last === CR;
     this.lastCR = last === CR;
+  }
+
+  /** Kept within the event size bound; the oldest lines go first. */
+  private keepStray(line: string): void {
+    this.stray.push(line);
+    this.strayChars += line.length;
+    while (this.strayChars > this.maxEventChars && this.stray.length > 0)
+      this.strayChars -= this.stray.shift()!.length;
   }
 
   /** End of stream: flush the decoder and any event without its final blank line. */

@@ -179,7 +179,7 @@ describe('chat over HTTP', () => {
       app_name: 'nemo_agent',
       user_id: 'me',
       session_id: '5529798706024415232',
-      new_message: { parts: [{ text: 'trim it' }] },
+      new_message: { role: 'user', parts: [{ text: 'trim it' }] },
     });
   });
   it('partial chunks, then the final text replaces them; a trailing apology is flagged', async () => {
@@ -235,6 +235,7 @@ describe('chat over HTTP', () => {
       for await (const e of client(s.url).chat.send('1', 'hi', { idleTimeoutMs: 300 })) seen.push(e.type);
     })().catch((e) => e);
     expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.message).toBe('No reply from the agent for 300 ms (heartbeats only)');
     expect(seen[0]).toBe('text');
     expect(seen.filter((t) => t === 'heartbeat').length).toBeGreaterThan(2);
     await wait(50);
