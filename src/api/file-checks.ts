@@ -60,6 +60,11 @@ const MAGIC: Readonly<Record<string, (b: Buffer) => boolean>> = {
   gif: (b) => ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a'),
 };
 
+/** The media type whose magic bytes `head` (a file's first 16 bytes) start with, if any (downloads check this too). */
+export function sniffMediaType(head: Buffer): string | undefined {
+  return Object.keys(MAGIC).find((ext) => MAGIC[ext](head));
+}
+
 /** Check one file; throws LocalInputError (with a fix) on the first problem. */
 export async function validateUploadFile(
   path: string,

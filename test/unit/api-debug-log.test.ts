@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NemoClient } from '../../src/api/client.js';
 import { redact } from '../../src/api/debug-log.js';
@@ -59,7 +61,7 @@ describe('debug log', () => {
     server = await startTestServer((_req, res) => sendJson(res, 404, { error: 'gone' }));
     c = new NemoClient({ baseURL: server.url, token: 'nmv_usr_supersecret', logger: (l) => lines.push(l) });
     await c.render
-      .download(`${server.url}/x?token=nmv_usr_supersecret`, '/nonexistent-dir/never.mp4')
+      .download(`${server.url}/x?token=nmv_usr_supersecret`, join(tmpdir(), `nemo-never-${process.pid}.mp4`)) // a 404: nothing is written
       .catch(() => undefined);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toContain('supersecret');

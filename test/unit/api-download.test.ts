@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, LocalInputError } from '../../src/api/errors.js';
 import { loopback, sendJson, type startTestServer } from '../helpers/http.js';
 
-const FILE = randomBytes(1024 * 1024 + 123);
+// an MP4's first box (ftyp), then noise: the download checks that what it saves starts like a video
+const FILE = Buffer.concat([Buffer.from('000000206674797069736f6d', 'hex'), randomBytes(1024 * 1024 + 111)]);
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'nemo-api-dl-'));

@@ -1,5 +1,5 @@
 import { parseTimeout, pickQuality } from '../args.js';
-import { CliError } from '../cli-error.js';
+import { CliError, UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import { exportOutputPath, exportSession } from '../flows/export.js';
 import { sessionFor } from '../flows/session.js';
@@ -14,6 +14,19 @@ export interface ExportCommandOptions {
   timeout?: string;
   download: boolean;
   force?: boolean;
+  downloadTimeout?: string;
+}
+
+/** `--download-timeout <seconds>`: a positive number of seconds, in ms. */
+function parseDownloadTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s <= 0)
+    throw new UsageError(
+      `--download-timeout must be a positive number of seconds, not ${JSON.stringify(value)}`,
+      'e.g. --download-timeout 600 (default: 120 s, or longer for large files: 256 KiB/s)',
+    );
+  return Math.round(s * 1000);
 }
 
 /** The render to resume: the id given, else the last one saved in the session (or any session). */
@@ -35,6 +48,7 @@ function resumeTarget(ctx: Ctx, opts: ExportCommandOptions): string | undefined 
 export async function run(ctx: Ctx, _args: unknown, opts: ExportCommandOptions): Promise<void> {
   const quality = pickQuality(opts.quality, ctx.settings().quality);
   const timeoutMs = parseTimeout(opts.timeout);
+  const downloadTimeoutMs = parseDownloadTimeout(opts.downloadTimeout);
   const resumeId = resumeTarget(ctx, opts);
   const store = ctx.store();
   const session = resumeId
@@ -55,6 +69,7 @@ export async function run(ctx: Ctx, _args: unknown, opts: ExportCommandOptions):
     download: opts.download,
     force: !!opts.force,
     resumeId,
+    downloadTimeoutMs,
   });
   ctx.out.event('result', { ...result, sessionId: session?.sessionId ?? null });
   if (!ctx.out.json) ctx.out.data(result.output ?? result.url ?? '');

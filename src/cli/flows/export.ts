@@ -21,6 +21,8 @@ export interface ExportOptions {
   force: boolean;
   /** Wait for this render instead of submitting a new one. */
   resumeId?: string;
+  /** Overall download deadline, ms (`--download-timeout`); default scaled by the size. */
+  downloadTimeoutMs?: number;
 }
 
 export interface ExportResult {
@@ -171,11 +173,24 @@ export async function exportSession(
     fields: (receivedBytes, totalBytes) => ({ receivedBytes, totalBytes }),
   });
   const reclaim = downloadReclaimer();
+  let stalledSaid = false;
   try {
     const got = await client.render.download(done.url ?? renderId, opts.output, {
       signal: ctx.interrupt.signal,
       force: opts.force,
+      // a temp file left by a killed run is resumed only for the same render
+      resumeKey: renderId || undefined,
+      timeoutMs: opts.downloadTimeoutMs,
+      stallTimeoutMs: envMs(ctx, 'NEMO_DOWNLOAD_STALL_MS'),
       onProgress: (p) => {
+        if (p.stalledMs !== undefined) {
+          // the stall shows: in the --json progress event, and once per stall as a line for people
+          progress.update(p.receivedBytes, p.totalBytes ?? 0, { stalledMs: p.stalledMs });
+          if (!stalledSaid) out.warn(`download stalled: no data for ${Math.round(p.stalledMs / 1000)} s`);
+          stalledSaid = true;
+          return;
+        }
+        stalledSaid = false;
         progress.update(p.receivedBytes, p.totalBytes ?? 0);
         reclaim(p.receivedBytes);
       },
@@ -191,6 +206,20 @@ export async function exportSession(
         fix,
       );
     }
+    if (err instanceof TimeoutError && err.code === 'download_timeout') {
+      throw new CliError(`${err.message} (render ${renderId})`, {
+        kind: 'transient',
+        code: 'download_timeout',
+        fix: `allow more time: ${resumeHint(renderId)} --download-timeout <seconds>`,
+      });
+    }
     throw err;
   }
+}
+
+/** A millisecond setting from the environment (tests use tiny ones), else undefined. */
+function envMs(ctx: Ctx, name: string): number | undefined {
+  const raw = ctx.env[name];
+  const v = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isFinite(v) && v > 0 ? v : undefined;
 }
