@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
+import { redactSecrets, safeJsonReplacer, stripControls } from '../base/redact.js';
 import { bar, fmtBytes, milestonesCrossed } from './progress-format.js';
 import { type TtyFacts, ttyFacts } from './tty.js';
 
@@ -87,17 +88,25 @@ export class Output {
 
   /** A data line on stdout (text mode). */
   data(line: string): void {
-    this.withSpinnerPaused(() => this.stdout.write(`${line}\n`));
+    this.withSpinnerPaused(() => this.stdout.write(`${this.clean(line)}\n`));
   }
 
   /** The one JSON object of a short command, on stdout. */
   result(value: unknown): void {
-    this.data(JSON.stringify(value));
+    this.data(JSON.stringify(value, safeJsonReplacer));
   }
 
   /** One NDJSON event on stdout under --json (no-op otherwise). Fields are documented in events.md. */
   event(type: string, fields: Record<string, unknown> = {}): void {
-    if (this.json) this.data(JSON.stringify({ type, ...this.fields, ...fields }));
+    if (this.json) this.data(JSON.stringify({ type, ...this.fields, ...fields }, safeJsonReplacer));
+  }
+
+  /**
+   * The one choke point for text that may come from a server: terminal control sequences stripped
+   * (nemo's own colour codes kept when colours are on) and known tokens hidden (src/base/redact.ts).
+   */
+  private clean(text: string): string {
+    return redactSecrets(stripControls(text, { keepColors: this.c !== PLAIN }));
   }
 
   /** People's text on stderr (suppressed by --quiet). */
@@ -111,7 +120,7 @@ export class Output {
 
   /** Always shown, even with --quiet. */
   say(line: string): void {
-    this.withSpinnerPaused(() => this.stderr.write(`${this.prefix}${line}\n`));
+    this.withSpinnerPaused(() => this.stderr.write(`${this.prefix}${this.clean(line)}\n`));
   }
 
   /** A view of this output whose people's lines start with `prefix` and whose events carry `fields`. */
@@ -126,7 +135,7 @@ export class Output {
 
   /** Raw text on stderr without a newline (live assistant text). */
   write(text: string): void {
-    if (!this.facts.quiet) this.withSpinnerPaused(() => this.stderr.write(text));
+    if (!this.facts.quiet) this.withSpinnerPaused(() => this.stderr.write(this.clean(text)));
   }
 
   private withSpinnerPaused(fn: () => void): void {

@@ -8,7 +8,27 @@ import { ConfigError } from './errors.js';
  * one the user chose with NEMO_CONFIG_DIR); the files in it are 0600 and the token file is checked.
  */
 export function ensurePrivateDir(dir: string): void {
-  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new ConfigError(
+        `the config directory ${dir} is not a directory (${code}: a file is in its place)`,
+        `point NEMO_CONFIG_DIR at a directory, or move the file aside: mv '${dir}' '${dir}.bak'`,
+        { file: dir },
+      );
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new ConfigError(
+        `cannot create the config directory ${dir} (${code})`,
+        'set NEMO_CONFIG_DIR to a directory you can write to',
+        { kind: 'local_io', file: dir },
+      );
+    }
+    throw err;
+  }
   // mkdir's mode is filtered by the umask; set it exactly on what nemo created
   if (created !== undefined && process.platform !== 'win32') chmodSync(dir, 0o700);
 }
@@ -40,7 +60,11 @@ export class ConfFile {
 
   async set(key: string, value: unknown): Promise<void> {
     this.conf ??= await openConf(this.dir, this.name, this.path);
-    this.conf.set(key, value);
+    try {
+      this.conf.set(key, value);
+    } catch (err) {
+      throw readError(err, this.path);
+    }
   }
 
   private read(): Record<string, unknown> {
@@ -54,8 +78,9 @@ export class ConfFile {
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch (err) {
-      throw corrupted(this.path, (err as Error).message);
+    } catch {
+      // JSON.parse's message quotes the text: never echo a file's content (it may be a token)
+      throw corrupted(this.path, 'not valid JSON');
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value))
       throw corrupted(this.path, 'not a JSON object');
@@ -76,25 +101,50 @@ async function openConf(dir: string, name: string, file: string): Promise<Conf<R
       clearInvalidConfig: false,
     });
   } catch (err) {
-    if ((err as Error).name === 'SyntaxError') throw corrupted(file, (err as Error).message);
+    if ((err as Error).name === 'SyntaxError') throw corrupted(file, 'not valid JSON');
     throw readError(err, file);
   }
 }
 
 function corrupted(file: string, why: string): ConfigError {
   return new ConfigError(
-    `${file} is corrupted (not valid JSON: ${why})`,
+    `${file} is corrupted (${why})`,
     `fix it by hand, or move it aside and start fresh: mv '${file}' '${file}.bak'`,
     { file },
   );
 }
 
+/** A system error on one of nemo's files, as a ConfigError that names the file and the fix. */
 function readError(err: unknown, file: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') {
+    return new ConfigError(
+      `${file} is a directory, not nemo's JSON file`,
+      `move it aside (nemo creates the file afresh): mv '${file}' '${file}.bak'`,
+      { file },
+    );
+  }
+  if (code === 'ENOTDIR' || code === 'ELOOP') {
+    return new ConfigError(
+      `cannot read ${file} (${code}: a path component is not a directory, or a symlink loop)`,
+      `move it aside: mv '${file}' '${file}.bak'`,
+      { file },
+    );
+  }
   if (code === 'EACCES' || code === 'EPERM') {
     return new ConfigError(`cannot read ${file} (${code})`, `check its owner and mode: chmod 600 '${file}'`, {
       file,
     });
+  }
+  if (typeof code === 'string') {
+    return new ConfigError(
+      `cannot use ${file} (${code})`,
+      `check the file and its directory: ls -la '${file}'`,
+      {
+        kind: 'local_io',
+        file,
+      },
+    );
   }
   return err;
 }

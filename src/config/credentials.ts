@@ -1,6 +1,7 @@
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CredentialStore, StoredCredentials } from '../api/auth.js';
+import { rememberSecret } from '../base/redact.js';
 import { ConfFile, objectAt } from './conf-file.js';
 import { ConfigError } from './errors.js';
 import { withLock } from './lock.js';
@@ -11,6 +12,7 @@ import type { ConfigStore } from './store.js';
  * write to (they could swap the file): exit 4, with the chmod fix.
  */
 export function checkPrivateFile(file: string): void {
+  checkNotSymlink(file);
   // Windows protects the profile directory with ACLs; its mode bits always read 0o666.
   if (process.platform === 'win32') return;
   const dir = dirname(file);
@@ -32,6 +34,26 @@ export function checkPrivateFile(file: string): void {
   }
 }
 
+/**
+ * Refuses a credentials file that is a symlink (exit 4): whoever made the link chooses what nemo
+ * reads as its token file, and where it writes the token. Checked with lstat before any read.
+ */
+export function checkNotSymlink(file: string): void {
+  let link = false;
+  try {
+    link = lstatSync(file).isSymbolicLink();
+  } catch {
+    return;
+  }
+  if (link) {
+    throw new ConfigError(
+      `${file} is a symbolic link; refusing to read or write a token through it`,
+      `replace it with a regular file: rm '${file}' && nemo auth login`,
+      { kind: 'auth', file },
+    );
+  }
+}
+
 /** The mode bits of `path`, or undefined when it is not there yet. */
 function modeOf(path: string): number | undefined {
   try {
@@ -40,6 +62,8 @@ function modeOf(path: string): number | undefined {
     return undefined;
   }
 }
+
+const TOKEN_WAIT_MS = 5 * 60_000;
 
 /**
  * The token store of one profile: `credentials.json` (0600, in the 0700 config directory),
@@ -53,6 +77,7 @@ export class ProfileCredentials implements CredentialStore {
     private readonly store: ConfigStore,
     private readonly profile: string = store.profile,
   ) {
+    checkNotSymlink(join(store.dir, 'credentials.json'));
     this.conf = new ConfFile(store.dir, 'credentials');
   }
 
@@ -63,7 +88,9 @@ export class ProfileCredentials implements CredentialStore {
   async load(): Promise<StoredCredentials | undefined> {
     checkPrivateFile(this.file);
     const entry = objectAt<Record<string, StoredCredentials>>(this.conf, 'profiles')[this.profile];
-    return entry && typeof entry.token === 'string' && entry.token !== '' ? { ...entry } : undefined;
+    if (!entry || typeof entry.token !== 'string' || entry.token === '') return undefined;
+    rememberSecret(entry.token);
+    return { ...entry };
   }
 
   async save(c: StoredCredentials): Promise<void> {
@@ -78,9 +105,13 @@ export class ProfileCredentials implements CredentialStore {
     return this.store.clientId();
   }
 
-  /** Holds `credentials.json.token.lock` (not the write lock, which `save` takes) while `fn` runs. */
+  /**
+   * Holds `credentials.json.token.lock` (not the write lock, which `save` takes) while `fn` runs: a
+   * token request that may take a minute or more. Others wait for it (up to 5 min) rather than give up
+   * after the usual 15 s; the lock is refreshed while held, so it never looks stale meanwhile.
+   */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return withLock(`${this.file}.token`, fn);
+    return withLock(`${this.file}.token`, fn, { waitMs: TOKEN_WAIT_MS });
   }
 
   private write(c: StoredCredentials | undefined): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { childEnv } from './child-env.js';
 import { EngineAbortedError, FfmpegFailedError } from './errors.js';
 
 /** Why a binary was spawned: tests count `encode` spawns to prove one encode pass per render. */
@@ -46,7 +47,11 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
   if (opts.signal?.aborted) return Promise.reject(new EngineAbortedError());
   for (const observe of observers) observe({ command, args, purpose: opts.purpose });
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: childEnv(opts.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let pending = '';
     let stderr = '';
