@@ -136,7 +136,9 @@ function uncoveredSpans(profile: LevelProfile, durationMs?: number): Interval[] 
   const spans: Interval[] = [];
   const end = durationMs ?? profile.mediaDurationMs;
   if (profile.audioStartMs > 0) spans.push({ startMs: 0, endMs: profile.audioStartMs });
-  if (end !== undefined && end > profile.audioEndMs) spans.push({ startMs: profile.audioEndMs, endMs: end });
+  // silencedetect may close a trailing silence a few ms before the last (padded) frame's end: meet it there.
+  const tail = profile.audioEndMs - 2 * profile.frameMs;
+  if (end !== undefined && end > profile.audioEndMs) spans.push({ startMs: tail, endMs: end });
   return spans;
 }
 

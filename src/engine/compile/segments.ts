@@ -89,7 +89,13 @@ function audioChain(g: GraphBuilder, p: Placed, input: string | undefined): stri
   const fades = `afade=t=in:d=${FADE_S},afade=t=out:st=${Math.max(0, d - FADE_S).toFixed(3)}:d=${FADE_S}`;
   if (!input) return g.source(`anullsrc=r=48000:cl=stereo,atrim=duration=${sec(p.durationMs)}`, 'a');
   const src = sourceRange(p.segment);
-  const filters = [`atrim=start=${precise(src.startMs)}:end=${precise(src.endMs)}`, 'asetpts=PTS-STARTPTS'];
+  // Time from the segment's source start, not the audio's first sample: audio that starts late (-itsoffset)
+  // keeps its offset, filled with silence from 0 (aresample first_pts), so it stays in sync with the picture.
+  const filters = [
+    `atrim=start=${precise(src.startMs)}:end=${precise(src.endMs)}`,
+    `asetpts=PTS-${precise(src.startMs)}/TB`,
+    'aresample=async=1:min_hard_comp=0.01:first_pts=0',
+  ];
   filters.push(...atempoChain(segmentSpeed(p.segment)));
   // Pad/cut to the exact segment length so audio and video stay equal after concat.
   filters.push(AUDIO_FORMAT, 'apad', `atrim=duration=${precise(p.durationMs)}`, fades);
