@@ -1,5 +1,5 @@
 import { type Draft, placeSegments, type Segment, type Track, TrackType } from '../timeline/index.js';
-import type { MediaInfo } from './types.js';
+import type { ProbedMedia as MediaInfo } from './probe.js';
 
 /** Default length of a still image on the timeline, in ms. */
 export const STILL_MS = 3000;
@@ -20,14 +20,42 @@ function frameSize(info: MediaInfo): { srcWidth: number; srcHeight: number } | u
     : { srcWidth: info.width, srcHeight: info.height };
 }
 
+export interface DraftOptions {
+  /** Which audio stream (index among a file's audio streams) to use for inputs with several. */
+  audioStream?: number;
+}
+
+/**
+ * The audio stream a source with several plays: `audioStream` when asked, else the one marked default,
+ * else the first. Kept in segment meta as `audioStream` only when it is not the first.
+ */
+export function pickAudioStream(info: MediaInfo, wanted?: number): number {
+  const streams = info.audioStreams ?? [];
+  if (wanted !== undefined && streams.some((s) => s.index === wanted)) return wanted;
+  return streams.find((s) => s.default)?.index ?? 0;
+}
+
+function audioStreamMeta(info: MediaInfo, wanted?: number): { audioStream?: number } {
+  const k = pickAudioStream(info, wanted);
+  return k > 0 ? { audioStream: k } : {};
+}
+
 /**
  * A draft with one video track holding the inputs in order (each segment: `src`, `in` = 0, `d`, plus
  * `hasVideo`/`hasAudio` so the compiler needs no probe, and the decoded frame size `srcWidth`/`srcHeight`).
  * Canvas size and fps come from the first input
  * with video (even dimensions; 1280×720 at 30 fps when no input has video).
  */
-export function draftFromMedia(media: { src: string; info: MediaInfo }[]): Draft {
-  const first = media.find((m) => m.info.hasVideo && m.info.width && m.info.height)?.info;
+export function draftFromMedia(media: { src: string; info: MediaInfo }[], opts: DraftOptions = {}): Draft {
+  const firstVideo = media.find((m) => m.info.hasVideo && m.info.width && m.info.height)?.info;
+  // The canvas is the first video's picture as shown: a portrait phone clip (coded 1280×720, rotated 90°)
+  // gives a 720×1280 canvas, not a pillarboxed landscape one.
+  const shown = firstVideo ? frameSize(firstVideo) : undefined;
+  const first = firstVideo && {
+    ...firstVideo,
+    width: shown?.srcWidth ?? firstVideo.width,
+    height: shown?.srcHeight ?? firstVideo.height,
+  };
   const segments: Segment[] = media.map(({ src, info }) => ({
     d: info.kind === 'image' || info.durationMs <= 0 ? STILL_MS : info.durationMs,
     m: {
@@ -37,6 +65,7 @@ export function draftFromMedia(media: { src: string; info: MediaInfo }[]): Draft
       hasVideo: info.hasVideo,
       hasAudio: info.hasAudio,
       ...frameSize(info),
+      ...audioStreamMeta(info, opts.audioStream),
       ...(info.kind === 'image' ? { still: true } : {}),
     },
   }));

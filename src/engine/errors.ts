@@ -33,6 +33,21 @@ export class FfmpegFailedError extends EngineError {
   }
 }
 
+/** ffmpeg wrote nothing for the watchdog's whole timeout and was killed (a stalled or runaway run). */
+export class FfmpegStalledError extends EngineError {
+  static override defaultCode = 'ffmpeg_stalled';
+  constructor(
+    readonly stallMs: number,
+    what: string,
+    readonly stderrTail = '',
+  ) {
+    super(
+      `${what.split(/[\\/]/).pop()} made no progress for ${stallMs >= 1000 ? `${Math.round(stallMs / 1000)} s` : `${stallMs} ms`} and was stopped ` +
+        `(the input may be damaged, or the edit too large for this machine)`,
+    );
+  }
+}
+
 /** The work was aborted through its AbortSignal (Ctrl-C); no partial output is left behind. */
 export class EngineAbortedError extends EngineError {
   static override defaultKind: ErrorKind = 'interrupted';

@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Draft } from '../timeline/index.js';
 import { applyOps } from './apply.js';
 import { draftFromMedia } from './draft-build.js';
-import { EditInputError, UnknownInstructionError } from './errors.js';
+import { EditInputError, EngineAbortedError, FfmpegFailedError, UnknownInstructionError } from './errors.js';
 import { findFfmpeg, getCapabilities } from './ffmpeg.js';
 import { planInstruction, SUPPORTED_OPERATIONS } from './planner.js';
+import { audioStreamNotes, checkMedia, checkPlan, plannedFormat } from './preflight.js';
 import { probeMedia } from './probe.js';
 import { renderDraft } from './runner.js';
 import type { PlanResult, RenderProgress, RenderResult } from './types.js';
@@ -24,10 +25,15 @@ export interface LocalEditOptions {
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
+  /** The output format; must agree with `outPath`'s extension and the instruction's "export as …". */
   format?: 'mp4' | 'webm' | 'mov' | 'gif';
   quality?: 'low' | 'medium' | 'high';
+  /** For inputs with several audio streams: which one (index among the audio streams); default: the default one. */
+  audioStream?: number;
   onEvent?: (event: LocalEditEvent) => void;
   signal?: AbortSignal;
+  /** Replace an existing output (--force). */
+  overwrite?: boolean;
 }
 
 export interface LocalEditResult {
@@ -46,6 +52,8 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
   const plan = planInstruction(o.instruction);
   if (plan.unknown.length > 0) throw new UnknownInstructionError(plan.unknown, SUPPORTED_OPERATIONS);
   o.onEvent?.({ type: 'plan', plan });
+  // Everything the plan alone can refuse, before any probe, analysis or encode.
+  const format = await checkPlan(plan, o);
   // Probe ffmpeg's capabilities (four short runs) while the inputs are probed and analysed, not after:
   // renderDraft's own getCapabilities() then hits the cache. Errors surface there, where they are handled.
   findFfmpeg()
@@ -55,22 +63,50 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
   const files = o.files.map((f) => path.resolve(f));
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length > 0) throw new EditInputError(`input not found: ${missing.join(', ')}`);
-  const media = await Promise.all(
-    files.map(async (src) => ({ src, info: await probeMedia(src, { signal: o.signal }) })),
-  );
+  const media = await Promise.all(files.map(async (src) => ({ src, info: await probeInput(src, o.signal) })));
+  checkMedia(media, plan, o);
+  const streamNotes = audioStreamNotes(media, o.audioStream);
+  for (const note of streamNotes) o.onEvent?.({ type: 'note', note });
   o.onEvent?.({ type: 'analysis', what: 'edit' });
-  const { draft, notes } = await applyOps(draftFromMedia(media), plan.ops, {
+  const applied = await applyOps(draftFromMedia(media, { audioStream: o.audioStream }), plan.ops, {
     musicPath: o.musicPath,
     captionsPath: o.captionsPath,
     asrModelPath: o.asrModelPath,
     signal: o.signal,
   });
-  for (const note of notes) o.onEvent?.({ type: 'note', note });
+  const { draft } = applied;
+  for (const note of applied.notes) o.onEvent?.({ type: 'note', note });
+  const notes = [...streamNotes, ...applied.notes];
   const render = await renderDraft(draft, o.outPath, {
     signal: o.signal,
-    format: o.format,
+    format,
     quality: o.quality,
+    overwrite: o.overwrite,
     onProgress: (p) => o.onEvent?.({ type: 'render.progress', ...p }),
   });
   return { outPath: render.path, draft, plan, notes, render };
+}
+
+/** The format an instruction's "export as …" asks for, if any (the CLI names default outputs by it). */
+export function instructionFormat(instruction: string): LocalEditOptions['format'] {
+  return plannedFormat(planInstruction(instruction).ops);
+}
+
+/** ffprobe of one input; a file ffprobe cannot read (damaged, truncated, not media) is bad input. */
+async function probeInput(src: string, signal?: AbortSignal) {
+  try {
+    return await probeMedia(src, { signal });
+  } catch (err) {
+    if (err instanceof EngineAbortedError || !(err instanceof FfmpegFailedError)) throw err;
+    const why =
+      err.stderrTail
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^.*?:\s*/, '') ?? '';
+    throw new EditInputError(
+      `cannot read ${path.basename(src)}: not a media file nemo can read, or damaged/truncated${why ? ` (${why})` : ''}`,
+      { cause: err },
+    );
+  }
 }

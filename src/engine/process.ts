@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { childEnv } from './child-env.js';
-import { EngineAbortedError, FfmpegFailedError } from './errors.js';
+import { EngineAbortedError, FfmpegFailedError, FfmpegStalledError } from './errors.js';
 
 /** Why a binary was spawned: tests count `encode` spawns to prove one encode pass per render. */
 export type SpawnPurpose = 'probe' | 'capabilities' | 'analysis' | 'encode';
@@ -28,6 +29,32 @@ export interface RunOptions {
   onStdoutLine?: (line: string) => void;
   /** Keep stdout in the result (default true; progress streams turn it off). */
   keepStdout?: boolean;
+  /**
+   * Stall watchdog: kill the child when it writes nothing (stdout, stderr, or the fd-3 progress pipe)
+   * for this many ms, and reject with `FfmpegStalledError`. Default `stallTimeoutMs()`; `false` turns it
+   * off (for tools that legitimately stay quiet, e.g. a transcriber).
+   */
+  stallMs?: number | false;
+  /** Open fd 3 as a pipe (for `-progress pipe:3`): its output only feeds the watchdog. */
+  progressFd?: boolean;
+}
+
+const DEFAULT_STALL_MS = 60_000;
+let stallOverrideMs: number | undefined;
+
+/**
+ * How long an ffmpeg run may write nothing before the watchdog kills it: `setStallTimeoutMs`, else
+ * `NEMO_FFMPEG_STALL_MS` from the environment (tests), else 60 s.
+ */
+export function stallTimeoutMs(): number {
+  if (stallOverrideMs !== undefined) return stallOverrideMs;
+  const fromEnv = Number(process.env.NEMO_FFMPEG_STALL_MS);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_STALL_MS;
+}
+
+/** Sets (or with `undefined` resets) the watchdog's timeout for every later run. */
+export function setStallTimeoutMs(ms: number | undefined): void {
+  stallOverrideMs = ms;
 }
 
 export interface RunOutput {
@@ -47,24 +74,48 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
   if (opts.signal?.aborted) return Promise.reject(new EngineAbortedError());
   for (const observe of observers) observe({ command, args, purpose: opts.purpose });
   return new Promise((resolve, reject) => {
+    const stdio: ('ignore' | 'pipe')[] = [
+      'ignore',
+      'pipe',
+      'pipe',
+      ...(opts.progressFd ? ['pipe' as const] : []),
+    ];
     const child = spawn(command, args, {
       cwd: opts.cwd,
       env: childEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+      stdio,
+    }) as ChildProcessByStdio<null, Readable, Readable>;
     let stdout = '';
     let pending = '';
     let stderr = '';
     let aborted = false;
+    let stalled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      aborted = true;
+    const stop = (): void => {
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     };
+    const onAbort = (): void => {
+      aborted = true;
+      stop();
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // The stall watchdog: re-armed by every write of the child.
+    const stallMs = opts.stallMs === false ? undefined : (opts.stallMs ?? stallTimeoutMs());
+    let stallTimer: NodeJS.Timeout | undefined;
+    const alive = (): void => {
+      if (stallMs === undefined || stalled || aborted) return;
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        stop();
+      }, stallMs);
+    };
+    alive();
+    child.stdio[3]?.on('data', alive);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
+      alive();
       if (opts.keepStdout !== false) stdout += chunk;
       if (!opts.onStdoutLine) return;
       pending += chunk;
@@ -74,11 +125,13 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
+      alive();
       stderr += chunk;
       if (stderr.length > STDERR_KEEP * 2) stderr = stderr.slice(-STDERR_KEEP);
     });
     const finish = (err?: Error): void => {
       clearTimeout(killTimer);
+      clearTimeout(stallTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve({ stdout, stderr });
@@ -86,6 +139,7 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
     child.on('error', (err) => finish(err));
     child.on('close', (code) => {
       if (aborted) finish(new EngineAbortedError());
+      else if (stalled) finish(new FfmpegStalledError(stallMs ?? 0, command, lastLines(stderr, 12)));
       else if (code !== 0) finish(new FfmpegFailedError(code, lastLines(stderr, 12), command));
       else finish();
     });

@@ -1,12 +1,15 @@
-import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createExclusive, publish, tempPathFor } from '../base/atomic-output.js';
+import { isOutputFormat, resolveOutputFormat } from '../base/media.js';
 import type { Draft } from '../timeline/index.js';
 import { measureLoudness } from './analysis/loudness.js';
 import { type CompiledDraft, type CompileOptions, compileDraft } from './compile/compile.js';
 import type { OutputFormat } from './compile/output.js';
 import { videoTrack } from './draft-build.js';
-import { abortAware } from './errors.js';
+import { abortAware, EditInputError } from './errors.js';
 import { findFfmpeg, getCapabilities } from './ffmpeg.js';
 import { probeMedia } from './probe.js';
 import { runProcess } from './process.js';
@@ -80,17 +83,27 @@ function parseProgress(onProgress: ((p: RenderProgress) => void) | undefined, to
   };
 }
 
-/** The output format an extension asks for (`.webm`, `.mov`, `.gif`), else mp4. */
-function formatOfPath(file: string): OutputFormat {
-  const ext = path.extname(file).slice(1).toLowerCase();
-  return ext === 'webm' || ext === 'mov' || ext === 'gif' ? ext : 'mp4';
+/**
+ * The output format: the one asked for (option, else the draft's `fx.format`) and `outPath`'s extension
+ * must agree, either decides alone (`x.mp4` never holds GIF or WebM data). A conflict, or an extension
+ * that names no format nemo writes, is an `EditInputError`, thrown before any work.
+ */
+export function renderFormat(draft: Draft, outPath: string, requested?: OutputFormat): OutputFormat {
+  const fromDraft = draft.m?.fx?.format;
+  const resolved = resolveOutputFormat(
+    outPath,
+    requested ?? (isOutputFormat(fromDraft) ? fromDraft : undefined),
+  );
+  if ('problem' in resolved)
+    throw new EditInputError(
+      `${resolved.problem}; name the output with the extension of the format you want`,
+    );
+  return resolved.format;
 }
 
-/** `.<name>.nemo-tmp-<pid>.<ext>` next to the output, renamed over it only on success. */
+/** `.<name>.nemo-tmp-<pid>-<random>.<ext>` next to the output (unique to this process and render), published only on success. */
 export function tempOutputPath(outPath: string, format: string): string {
-  const ext = path.extname(outPath) || `.${format}`;
-  const name = path.basename(outPath, path.extname(outPath));
-  return path.join(path.dirname(outPath), `.${name}.nemo-tmp-${process.pid}${ext}`);
+  return tempPathFor(outPath, 'nemo-tmp', path.extname(outPath) || `.${format}`);
 }
 
 async function analysisPasses(
@@ -106,11 +119,11 @@ async function analysisPasses(
     opts.transformsFile = path.join(base.workDir, 'stabilize.trf');
     const pass = compileDraft(draft, { ...opts, mode: 'stabilize' });
     const script = await prepare(pass, base.workDir, 'stabilize');
-    await runProcess(caps.ffmpegPath, [...BASE_ARGS, ...pass.inputs, ...script, ...pass.outputArgs, '-'], {
-      purpose: 'analysis',
-      signal,
-      env,
-    });
+    await runProcess(
+      caps.ffmpegPath,
+      [...BASE_ARGS, '-progress', 'pipe:3', ...pass.inputs, ...script, ...pass.outputArgs, '-'],
+      { purpose: 'analysis', signal, env, progressFd: true },
+    );
   }
   if (first.needsLoudnessPass) {
     const pass = compileDraft(draft, { ...opts, mode: 'audio' });
@@ -127,14 +140,15 @@ async function analysisPasses(
 /**
  * Renders the draft: cheap analysis passes when needed (vidstab detect, loudnorm measurement), then ONE
  * filtergraph and ONE encode pass into a temp file next to `outPath`, renamed over it on success. On
- * failure or abort ffmpeg is killed and the temp file removed. Never checks whether `outPath` exists
- * (the CLI decides about --force).
+ * failure or abort ffmpeg is killed and the temp file removed. An existing `outPath` is replaced only
+ * with `overwrite` (the CLI's --force): otherwise OutputExistsError, even when it appeared during the render.
  */
 export async function renderDraft(
   draft: Draft,
   outPath: string,
   opts: RenderOptions = {},
 ): Promise<RenderResult> {
+  const format = renderFormat(draft, outPath, opts.format);
   const { ffmpeg } = await findFfmpeg();
   const caps = await getCapabilities(ffmpeg);
   const resolve = opts.resolveSrc ?? ((src: string) => src);
@@ -144,11 +158,12 @@ export async function renderDraft(
   let tmp: string | undefined;
   try {
     const env = await ffmpegEnv(ffmpeg, workDir);
-    const format = opts.format ?? (ready.m?.fx?.format as OutputFormat | undefined) ?? formatOfPath(target);
     const base: CompileOptions = { caps, workDir, resolveSrc: resolve, format, quality: opts.quality };
     const compiled = compileDraft(ready, await analysisPasses(ready, base, caps, env, opts.signal));
     const script = await prepare(compiled, workDir, 'render');
     tmp = tempOutputPath(target, compiled.format);
+    // reserved exclusively (no other run writes this name); ffmpeg -y then writes into it
+    closeSync(createExclusive(tmp));
     await runProcess(
       ffmpeg,
       [
@@ -169,7 +184,8 @@ export async function renderDraft(
         onStdoutLine: parseProgress(opts.onProgress, compiled.durationMs),
       },
     );
-    await rename(tmp, target);
+    // fsync, then appear whole; never over a file that appeared meanwhile unless `overwrite`
+    publish(tmp, target, { replace: opts.overwrite });
     tmp = undefined;
     const { size } = await stat(target);
     return { path: target, durationMs: compiled.durationMs, encodePasses: 1, bytes: size };

@@ -1,8 +1,20 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { runFfmpeg } from '../analysis/run-ffmpeg.js';
+import { FfmpegFailedError } from '../errors.js';
 import { runProcess } from '../process.js';
 import { CaptionsError } from './errors.js';
 import { type Cue, parseSrt } from './subtitles.js';
@@ -38,7 +50,7 @@ export async function transcribeWithWhisper(
   modelPath: string,
   signal?: AbortSignal,
 ): Promise<Cue[]> {
-  if (!existsSync(modelPath)) throw new CaptionsError(`ASR model file not found: ${modelPath}`);
+  checkAsrModel(modelPath);
   const bin = await findWhisperBinary();
   if (!bin) {
     throw new CaptionsError(
@@ -55,9 +67,11 @@ export async function transcribeWithWhisper(
       ['-y', '-i', mediaPath, '-map', '0:a:0', '-vn', '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', wav],
       signal,
     );
-    await runProcess(bin, ['-m', modelPath, '-f', wav, '-osrt', '-of', base], {
+    // whisper.cpp may stay quiet for long on a big model: no stall watchdog (Ctrl-C still stops it).
+    await runWhisper(bin, ['-m', modelPath, '-f', wav, '-osrt', '-of', base], {
       purpose: 'analysis',
       signal,
+      stallMs: false,
     });
     // Builds without -of write <input>.srt next to the input.
     const srt = [`${base}.srt`, `${wav}.srt`].find((p) => existsSync(p));
@@ -65,6 +79,65 @@ export async function transcribeWithWhisper(
     return parseSrt(readFileSync(srt, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** whisper.cpp's model files begin with the ggml magic 0x67676d6c, written little-endian. */
+const GGML_MAGIC = Buffer.from('lmgg', 'latin1');
+
+/**
+ * Checks `--asr-model` before anything runs: a readable regular file that begins with the ggml magic of
+ * whisper.cpp's models (ggml-base.en.bin and the like). Throws `CaptionsError` (a bad input: exit 2) saying
+ * what is wrong; cheap (reads 4 bytes), so callers can run it up front.
+ */
+export function checkAsrModel(modelPath: string): void {
+  let size: number;
+  try {
+    const st = statSync(modelPath);
+    if (!st.isFile()) throw new CaptionsError(`ASR model ${modelPath} is not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof CaptionsError) throw e;
+    throw new CaptionsError(`ASR model file not found: ${modelPath}`);
+  }
+  const head = Buffer.alloc(4);
+  let read = 0;
+  try {
+    const fd = openSync(modelPath, 'r');
+    try {
+      read = readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new CaptionsError(`cannot read ASR model ${modelPath}: ${(e as Error).message}`);
+  }
+  if (read < 4 || !head.equals(GGML_MAGIC)) {
+    const what =
+      size === 0
+        ? 'it is empty'
+        : `it starts with ${JSON.stringify(head.subarray(0, read).toString('latin1'))}`;
+    throw new CaptionsError(
+      `ASR model ${modelPath} is not a whisper.cpp model: ${what}, not the ggml magic. ` +
+        'Use a ggml model file such as ggml-base.en.bin.',
+    );
+  }
+}
+
+/** Runs whisper.cpp; its failure (a model it cannot load, a WAV it rejects) is a `CaptionsError`. */
+async function runWhisper(
+  bin: string,
+  args: string[],
+  opts: Parameters<typeof runProcess>[2],
+): Promise<void> {
+  try {
+    await runProcess(bin, args, opts);
+  } catch (e) {
+    if (!(e instanceof FfmpegFailedError)) throw e;
+    const tail = e.stderrTail.trim().split('\n').slice(-5).join(' | ');
+    throw new CaptionsError(`whisper.cpp (${bin}) failed (exit ${e.exitCode ?? 'signal'}): ${tail}`, {
+      cause: e,
+    });
   }
 }
 

@@ -4,10 +4,12 @@ import { draftFps, even, videoTrack } from '../draft-build.js';
 import { EditInputError } from '../errors.js';
 import type { Capabilities } from '../types.js';
 import { mixAudio } from './audio.js';
+import { fadeAudio, fadeVideo, volumeAudio } from './fades-volume.js';
 import { filterValue, GraphBuilder } from './graph.js';
 import { InputTable } from './inputs.js';
 import { encoderArgs, type OutputFormat, type Quality } from './output.js';
-import { type Canvas, joinSegments } from './segments.js';
+import { logoOverlay, pictureSteps } from './picture-ops.js';
+import { anySegmentAudio, type Canvas, joinSegments } from './segments.js';
 import { type GraphFile, textFilters } from './text.js';
 import {
   applyPreset,
@@ -92,7 +94,8 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
     canvas,
     resolve,
     withVideo: mode !== 'audio',
-    withAudio: mode !== 'stabilize' && format !== 'gif' && !fx.mute,
+    // No clip has audio: no silent track is invented for them (music, if any, is mixed on its own).
+    withAudio: mode !== 'stabilize' && format !== 'gif' && !fx.mute && anySegmentAudio(track),
     xfade: opts.caps.filters.has('xfade'),
   });
 
@@ -107,6 +110,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
   } else if (video) {
     if (fx.stabilize)
       video = g.chain(video, stabilizeFilter(vidstab ? opts.transformsFile : undefined), 'vs');
+    ({ video, canvas } = pictureSteps(g, video, canvas, draft.m?.fx ?? {}));
     if (fx.enhance) {
       const e = enhanceFilters(canvas, fx.enhance.scale);
       video = g.chain(video, e.filters, 've');
@@ -122,9 +126,11 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
       video = applyPreset(g, video, preset, fx.preset?.fit === 'crop');
       canvas = { ...canvas, width: preset.width, height: preset.height };
     }
+    video = logoOverlay(g, inputs, video, canvas, draft.m?.fx ?? {});
     const textTracks = draft.t.filter((t) => t.tt === TrackType.text);
     const overlays = textFilters(textTracks, canvas, opts.workDir, files, opts.caps.filters.has('subtitles'));
     if (overlays.length) video = g.chain(video, overlays.join(','), 'vt');
+    video = fadeVideo(g, video, draft.m?.fx ?? {}, durationMs);
     video = format === 'gif' ? gifTail(g, video, canvas) : g.chain(video, 'format=yuv420p', 'vout');
   }
 
@@ -136,8 +142,10 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
       durationMs,
       denoise: fx.denoise === true,
     });
+    if (audio) audio = volumeAudio(g, audio, draft.m?.fx ?? {}, durationMs);
     if (audio && fx.loudnorm && mode === 'render')
       audio = g.chain(audio, loudnormFilter(fx.loudnorm, opts.loudness), 'aout');
+    if (audio && mode === 'render') audio = fadeAudio(g, audio, draft.m?.fx ?? {}, durationMs);
   }
 
   const maps = [video, audio].filter((l): l is string => l !== undefined).flatMap((l) => ['-map', `[${l}]`]);

@@ -1,7 +1,7 @@
+import type { OutputFormat, Quality } from '../../base/media.js';
 import type { Capabilities } from '../types.js';
 
-export type OutputFormat = 'mp4' | 'webm' | 'mov' | 'gif';
-export type Quality = 'low' | 'medium' | 'high';
+export type { OutputFormat, Quality } from '../../base/media.js';
 
 const X264_CRF: Record<Quality, number> = { low: 26, medium: 23, high: 20 };
 const VP9_CRF: Record<Quality, number> = { low: 40, medium: 36, high: 32 };

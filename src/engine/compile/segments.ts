@@ -117,6 +117,16 @@ function hasStream(segment: Segment, kind: 'v' | 'a'): boolean {
   return kind === 'v' ? segment.m?.hasVideo !== false : segment.m?.hasAudio !== false && !segment.m?.still;
 }
 
+function audioStreamOf(segment: Segment): number {
+  const k = segment.m?.audioStream;
+  return typeof k === 'number' && Number.isInteger(k) && k > 0 ? k : 0;
+}
+
+/** Whether any segment of the track plays audio of its own (else no audio stream is made up for it). */
+export function anySegmentAudio(track: Track): boolean {
+  return track.sg.some((s) => hasStream(s, 'a'));
+}
+
 /** Video track segments → normalized per-segment chains → concat (and transitions) → base labels. */
 export function joinSegments(g: GraphBuilder, inputs: InputTable, track: Track, o: SegmentOptions): Joined {
   const placed: Placed[] = placeSegments(track).map(({ segment }) => {
@@ -144,17 +154,20 @@ export function joinSegments(g: GraphBuilder, inputs: InputTable, track: Track, 
       transition: ms > 0 ? { type: t?.type ?? 'fade', ms } : undefined,
     };
   });
-  const uses = (kind: 'v' | 'a'): Map<number, string[]> => {
-    const counts = new Map<number, number>();
+  // The stream a segment reads: `<input>:v:0`, or `<input>:a:<k>` (k = segment meta `audioStream`, default 0).
+  const spec = (p: Placed, kind: 'v' | 'a'): string =>
+    `${p.input}:${kind}:${kind === 'a' ? audioStreamOf(p.segment) : 0}`;
+  const uses = (kind: 'v' | 'a'): Map<string, string[]> => {
+    const counts = new Map<string, number>();
     for (const p of placed)
-      if (hasStream(p.segment, kind)) counts.set(p.input, (counts.get(p.input) ?? 0) + 1);
-    return new Map([...counts].map(([index, n]) => [index, g.split(`${index}:${kind}:0`, n, kind)]));
+      if (hasStream(p.segment, kind)) counts.set(spec(p, kind), (counts.get(spec(p, kind)) ?? 0) + 1);
+    return new Map([...counts].map(([stream, n]) => [stream, g.split(stream, n, kind)]));
   };
-  const vUses = o.withVideo ? uses('v') : new Map<number, string[]>();
-  const aUses = o.withAudio ? uses('a') : new Map<number, string[]>();
+  const vUses = o.withVideo ? uses('v') : new Map<string, string[]>();
+  const aUses = o.withAudio ? uses('a') : new Map<string, string[]>();
   const segs = placed.map((p) => {
-    const take = (m: Map<number, string[]>, kind: 'v' | 'a'): string | undefined =>
-      hasStream(p.segment, kind) ? m.get(p.input)?.shift() : undefined;
+    const take = (m: Map<string, string[]>, kind: 'v' | 'a'): string | undefined =>
+      hasStream(p.segment, kind) ? m.get(spec(p, kind))?.shift() : undefined;
     return {
       p,
       video: o.withVideo ? videoChain(g, p, take(vUses, 'v'), o.canvas) : undefined,
