@@ -12,7 +12,7 @@ if (lone === '--version' || lone === '-V') {
   // answered by cachedHelp
 } else {
   const { main } = await import('../dist/bin/nemo.js');
-  await main(process.argv, await v8Hooks());
+  process.exitCode = await main(process.argv, await v8Hooks());
 }
 
 /**

@@ -45,6 +45,8 @@ export interface AuthOptions {
   credentials?: CredentialStore;
   token?: string;
   clientId?: string;
+  /** Where NEMO_TOKEN and NEMO_CLIENT_ID are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface Current {
@@ -188,7 +190,7 @@ export class Auth implements TokenSource {
   async clientId(): Promise<string> {
     if (this.options.clientId) return this.options.clientId;
     if (this.options.credentials) return this.options.credentials.clientId();
-    const env = process.env.NEMO_CLIENT_ID?.trim();
+    const env = (this.options.env ?? process.env).NEMO_CLIENT_ID?.trim();
     if (env) return env;
     this.memoryClientId ??= randomUUID();
     return this.memoryClientId;
@@ -198,7 +200,7 @@ export class Auth implements TokenSource {
     const explicit = this.options.token?.trim();
     if (explicit)
       return { token: checkToken(explicit, 'the token option'), source: 'option', anonymous: false };
-    const env = process.env.NEMO_TOKEN?.trim();
+    const env = (this.options.env ?? process.env).NEMO_TOKEN?.trim();
     if (env) return { token: checkToken(env, 'NEMO_TOKEN'), source: 'env', anonymous: false };
     return (await this.stored()) ?? this.exclusive(async () => (await this.stored()) ?? this.obtainAndSave());
   }

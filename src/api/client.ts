@@ -26,6 +26,11 @@ export interface NemoClientOptions {
   /** Debug lines (one per request; secrets redacted). The library never prints on its own. */
   logger?: Logger;
   userAgent?: string;
+  /**
+   * The environment the NEMO_* settings are read from (default process.env). The CLI passes its own,
+   * so token precedence (option > NEMO_TOKEN > stored) is decided in one place.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The typed NemoVideo client. */
@@ -48,11 +53,13 @@ export class NemoClient {
       platform: options.platform,
       logger: redactingLogger(options.logger),
       userAgent: options.userAgent,
+      env: options.env,
     });
     this.auth = new Auth(this.transport, {
       credentials: options.credentials,
       token: options.token,
       clientId: options.clientId,
+      env: options.env,
     });
     this.transport.tokens = this.auth;
     this.sessions = new Sessions(this.transport, this.auth);

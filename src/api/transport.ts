@@ -82,6 +82,8 @@ export interface StreamResult {
 
 export interface TransportOptions {
   baseURL?: string;
+  /** Where NEMO_API_URL, NEMO_WEB_URL, SKILL_SOURCE and the proxy variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
   webURL?: string;
   maxRetries?: number;
   timeoutMs?: number;
@@ -158,6 +160,7 @@ interface Sent {
 
 export class Transport {
   readonly baseURL: URL;
+  private readonly env: NodeJS.ProcessEnv;
   readonly webURL: string;
   readonly maxRetries: number;
   readonly timeoutMs: number;
@@ -168,11 +171,12 @@ export class Transport {
   tokens?: TokenSource;
 
   constructor(options: TransportOptions = {}) {
-    this.baseURL = resolveBaseURL(options.baseURL);
-    this.webURL = (options.webURL ?? process.env.NEMO_WEB_URL?.trim()) || DEFAULT_WEB_URL;
+    this.env = options.env ?? process.env;
+    this.baseURL = resolveBaseURL(options.baseURL, this.env);
+    this.webURL = (options.webURL ?? this.env.NEMO_WEB_URL?.trim()) || DEFAULT_WEB_URL;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.platform = options.platform ?? (process.env.SKILL_SOURCE?.trim() || 'unknown');
+    this.platform = options.platform ?? (this.env.SKILL_SOURCE?.trim() || 'unknown');
     this.userAgent = options.userAgent ?? `nemo-cli/${clientVersion()}`;
     this.logger = options.logger;
   }
@@ -292,7 +296,7 @@ export class Transport {
   }
 
   private getHttp(): HttpParts {
-    this.http ??= loadHttpParts(hasProxyEnv(), {
+    this.http ??= loadHttpParts(hasProxyEnv(this.env) ? this.env : undefined, {
       headersTimeout: LONG_TIMEOUT_MS,
       bodyTimeout: LONG_TIMEOUT_MS,
     });

@@ -20,11 +20,20 @@ export interface HttpParts {
   request(url: URL, opts: RequestOptions): Promise<Dispatcher.ResponseData>;
 }
 
+/** `proxyEnv`: the environment whose HTTP(S)_PROXY / NO_PROXY apply, when one is set. */
 export function loadHttpParts(
-  proxy: boolean,
+  proxyEnv: NodeJS.ProcessEnv | undefined,
   timeouts: { headersTimeout: number; bodyTimeout: number },
 ): HttpParts {
-  const dispatcher = proxy ? new EnvHttpProxyAgent(timeouts) : new Agent(timeouts);
+  const pick = (...names: string[]) => names.map((n) => proxyEnv?.[n]).find((v) => v !== undefined);
+  const dispatcher = proxyEnv
+    ? new EnvHttpProxyAgent({
+        ...timeouts,
+        httpProxy: pick('HTTP_PROXY', 'http_proxy'),
+        httpsProxy: pick('HTTPS_PROXY', 'https_proxy'),
+        noProxy: pick('NO_PROXY', 'no_proxy'),
+      })
+    : new Agent(timeouts);
   return {
     dispatcher,
     request: (url, opts) =>

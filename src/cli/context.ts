@@ -8,6 +8,7 @@ import {
   profileName,
 } from '../config/index.js';
 import { setActiveContext } from './active.js';
+import { type IOStreams, processIO } from './io.js';
 import { Output } from './output.js';
 import { Interrupt } from './signals.js';
 
@@ -31,11 +32,21 @@ export class Ctx {
   private credentialsCache?: ProfileCredentials;
   private clientCache?: Promise<NemoClient>;
 
+  readonly env: NodeJS.ProcessEnv;
+  /** The exit code a command sets when it finishes without throwing (e.g. `edit --each` with failures). */
+  exitCode?: number;
+
   constructor(
     readonly flags: GlobalFlags,
-    readonly env: NodeJS.ProcessEnv = process.env,
+    readonly io: IOStreams = processIO(),
   ) {
-    this.out = new Output(flags, env);
+    const env = io.env;
+    this.env = env;
+    this.out = new Output(flags, env, {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      stdinIsTTY: !!io.stdin.isTTY,
+    });
     this.interrupt = new Interrupt().install();
     this.profile = profileName(flags.profile, env);
     this.debug =
@@ -85,7 +96,12 @@ export class Ctx {
           ),
         );
       const { NemoClient } = await import('../api/index.js');
-      return new NemoClient({ baseURL, credentials, logger: this.debug ? this.log : undefined });
+      return new NemoClient({
+        baseURL,
+        credentials,
+        env: this.env,
+        logger: this.debug ? this.log : undefined,
+      });
     })();
     return this.clientCache;
   }
@@ -100,8 +116,8 @@ export class Ctx {
   }
 }
 
-export async function createContext(flags: GlobalFlags): Promise<Ctx> {
-  const ctx = new Ctx(flags);
+export async function createContext(flags: GlobalFlags, io: IOStreams = processIO()): Promise<Ctx> {
+  const ctx = new Ctx(flags, io);
   await ctx.out.ready();
   setActiveContext(ctx);
   return ctx;

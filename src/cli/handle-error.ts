@@ -16,22 +16,23 @@ function retryWhen(ms: number | undefined): string {
   return `retry in ${s} s${s >= 60 ? ` (~${Math.ceil(s / 60)} min)` : ''}`;
 }
 
-const WEB = (): string => (process.env.NEMO_WEB_URL ?? 'https://nemovideo.com').replace(/\/+$/, '');
+const webUrl = (env: NodeJS.ProcessEnv): string =>
+  (env.NEMO_WEB_URL ?? 'https://nemovideo.com').replace(/\/+$/, '');
 
 /**
  * The CLI's wording of a fix, by the error's machine code, where the layer that threw it states no
  * fix of its own (libraries state facts; command-line fixes are worded here).
  */
-function cliFix(err: NemoBaseError): string | undefined {
+function cliFix(err: NemoBaseError, env: NodeJS.ProcessEnv): string | undefined {
   switch (err.code) {
     case 'insufficient_credits': {
       const url = (err as InsufficientCreditsError).registerUrl;
       return url
         ? `register to get more credits: ${url}`
-        : (err.hint ?? `top up at ${WEB()}/dashboard/billing`);
+        : (err.hint ?? `top up at ${webUrl(env)}/dashboard/billing`);
     }
     case 'export_blocked':
-      return err.hint ?? `exports need a registered plan: register or upgrade at ${WEB()}/register`;
+      return err.hint ?? `exports need a registered plan: register or upgrade at ${webUrl(env)}/register`;
     case 'auth':
       return 'run `nemo auth login` (or set NEMO_TOKEN to a valid token)';
     case 'rate_limited':
@@ -71,11 +72,11 @@ function cliFix(err: NemoBaseError): string | undefined {
  * one-line fix. Errors of nemo's layers share NemoBaseError; anything else is a bug or a raw
  * system error, exit 1.
  */
-export function describeError(error: unknown): ErrorReport {
+export function describeError(error: unknown, env: NodeJS.ProcessEnv = process.env): ErrorReport {
   if (!(error instanceof Error)) return { code: 'error', exitCode: EXIT.error, message: String(error) };
   const message = error.message.split('\n')[0] ?? error.message;
   if (error instanceof NemoBaseError) {
-    const hint = cliFix(error);
+    const hint = cliFix(error, env);
     return { code: error.code, exitCode: EXIT_BY_KIND[error.kind], message, hint };
   }
   return { code: 'error', exitCode: EXIT.error, message, hint: 'run again with --debug for details' };

@@ -1,5 +1,6 @@
 import { type Command, Option, Command as Program } from 'commander';
 import { packageVersion } from '../base/version.js';
+import { runIO } from './active.js';
 
 /**
  * The commander program. It only registers names, options and help text; each command's handler
@@ -20,7 +21,7 @@ function lazy(load: Loader, exportName = 'run') {
     const [{ createContext }, mod] = await Promise.all([import('./context.js'), load()]);
     const handler = (mod as Record<string, Handler>)[exportName];
     if (!handler) throw new Error(`internal: ${cmd.name()} has no handler ${exportName}`);
-    const ctx = await createContext(cmd.optsWithGlobals());
+    const ctx = await createContext(cmd.optsWithGlobals(), runIO());
     await handler(ctx, positional.length === 1 ? positional[0] : positional, cmd.opts());
   };
 }
@@ -52,6 +53,7 @@ function addEdit(program: Command): void {
     .option('--music <file>', 'background music file (for "add music")')
     .option('--captions <file>', 'captions file, .srt or .vtt (for "add captions")')
     .option('--asr-model <path>', 'local speech-recognition model for captions (--local)')
+    .option('--dry-run', 'with --local: print the plan, durations and cuts; write nothing')
     .addOption(quality())
     .addOption(new Option('--format <format>', 'output container').choices(['mp4', 'webm', 'mov', 'gif']))
     .addOption(timeout())
@@ -68,6 +70,24 @@ function addEdit(program: Command): void {
       ]),
     )
     .action(lazy(() => import('./commands/edit.js')));
+
+  program
+    .command('plan')
+    .description('show what the on-device planner makes of an instruction; with files, the cuts it gives')
+    .argument('<instruction>', 'the instruction, as for nemo edit --local')
+    .argument('[files...]', 'the inputs: adds durations and cuts (probe and silence analysis only)')
+    .option('--music <file>', 'background music file (for "add music")')
+    .option('--captions <file>', 'captions file, .srt or .vtt (for "add captions")')
+    .option('--asr-model <path>', 'local speech-recognition model for captions')
+    .addHelpText(
+      'after',
+      examples([
+        'nemo plan "cut the first 2 seconds and the last 2 seconds"',
+        'nemo plan "trim silences, fade in and out" clip.mp4',
+        'nemo plan "speed up silences 4x" talk.mp4 --json | jq .dryRun',
+      ]),
+    )
+    .action(lazy(() => import('./commands/plan.js')));
 }
 
 function addChat(program: Command): void {
@@ -131,6 +151,10 @@ function addSimple(program: Command): void {
     .addOption(session())
     .addOption(timeout())
     .option('--no-download', 'print the render URL instead of downloading')
+    .option(
+      '--download-timeout <seconds>',
+      'give up the download after this long (default: 120 s, longer for big files: 256 KiB/s)',
+    )
     .option('-f, --force', 'overwrite an existing output file')
     .addHelpText(
       'after',
@@ -286,7 +310,10 @@ function addTools(program: Command): void {
     .option('--max-upload-bytes <bytes>', 'uploads above this get 4002')
     .option('--render-concurrency <n>', 'renders run at the same time (default 2)')
     .option('--render-timeout-ms <ms>', 'stop a render running longer than this (default 30 min; 0 = never)')
-    .option('--admin', 'turn on /_nemo/* (faults, stats, renders); needs X-Nemo-Admin: <secret printed at start, or NEMO_SERVE_ADMIN_SECRET>')
+    .option(
+      '--admin',
+      'turn on /_nemo/* (faults, stats, renders); needs X-Nemo-Admin: <secret printed at start, or NEMO_SERVE_ADMIN_SECRET>',
+    )
     .option(
       '--allow-host <host[:port]>',
       'also answer this Host header (repeatable; e.g. a name behind a proxy)',
@@ -326,7 +353,7 @@ function addTools(program: Command): void {
     )
     .action(async (shell: string) => {
       const { completionScript } = await import('./commands/completion.js');
-      process.stdout.write(completionScript(shell, program));
+      runIO().stdout.write(completionScript(shell, program));
     });
 
   program
@@ -336,7 +363,7 @@ function addTools(program: Command): void {
     .action(async (topic: string[]) => {
       if (topic.join(' ') === 'exit-codes') {
         const { exitCodesText } = await import('./exit-codes.js');
-        process.stdout.write(`nemo exit codes:\n${exitCodesText()}\n`);
+        runIO().stdout.write(`nemo exit codes:\n${exitCodesText()}\n`);
         return;
       }
       let target: Command = program;
@@ -356,6 +383,7 @@ function addTools(program: Command): void {
 }
 
 export function buildProgram(): Command {
+  const io = runIO;
   const program = new Program('nemo')
     .description(
       'nemo: a command-line video editor. Cloud edits through the NemoVideo API, or on-device with --local.',
@@ -369,7 +397,15 @@ export function buildProgram(): Command {
     .option('--api-url <url>', 'API base URL (also NEMO_API_URL)')
     .helpCommand(false)
     .showSuggestionAfterError(true)
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io().stdout.write(s),
+      writeErr: (s) => io().stderr.write(s),
+      getOutHelpWidth: () => (io().stdout.isTTY ? (io().stdout.columns ?? 80) : 80),
+      getErrHelpWidth: () => (io().stderr.isTTY ? (io().stderr.columns ?? 80) : 80),
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    });
   addEdit(program);
   addChat(program);
   addSimple(program);

@@ -1,10 +1,13 @@
 import { UsageError } from './cli-error.js';
 
 /** Reads all of stdin as text (bounded, so a stray pipe cannot fill memory). */
-export async function readStdin(limitBytes = 64 * 1024): Promise<string> {
+export async function readStdin(
+  stdin: NodeJS.ReadableStream = process.stdin,
+  limitBytes = 64 * 1024,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin) {
+  for await (const chunk of stdin) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += b.length;
     if (size > limitBytes)

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { clipIn, nemo, serverStats, startSuite, tempDir, testEnv, totalRequests } from './helpers.js';
 
 let server: RunningServer;
@@ -75,7 +76,7 @@ const cases: [string, () => string[], RegExp, Record<string, string>?][] = [
 describe('bad input: exit 2, one line with the fix, and no request made', () => {
   it.each(cases)('%s', async (_name, args, message, extra) => {
     const before = totalRequests(await serverStats(server.url));
-    const r = await nemo(args(), { env: env(extra), cwd: dir });
+    const r = await nemoIn(args(), { env: env(extra), cwd: dir });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr, 'the fix line').toMatch(/^→ \S/m);
@@ -105,7 +106,7 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
   });
 
   it('--json: an unknown flag is one usage event on stdout too, pointing at the command help', async () => {
-    const r = await nemo(['edit', clip, 'trim', '--bogus', '--json'], { env: env() });
+    const r = await nemoIn(['edit', clip, 'trim', '--bogus', '--json'], { env: env() });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
       type: 'error',
@@ -118,7 +119,7 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
   });
 
   it('--json still reports the error as one event on stdout', async () => {
-    const r = await nemo(['edit', join(dir, 'nope.mp4'), 'trim', '--json'], { env: env() });
+    const r = await nemoIn(['edit', join(dir, 'nope.mp4'), 'trim', '--json'], { env: env() });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({
       type: 'error',
@@ -131,25 +132,28 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
 
   it('an invalid token on stdin for auth login --with-token', async () => {
     const e = env();
-    const r = await nemo(['auth', 'login', '--with-token'], { env: e, input: 'hunter2\n' });
+    const r = await nemoIn(['auth', 'login', '--with-token'], { env: e, input: 'hunter2\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not look like a NemoVideo token/);
     expect(r.stderr).not.toContain('hunter2');
-    const ok = await nemo(['auth', 'login', '--with-token'], { env: e, input: 'nmv_usr_0123456789abcdef\n' });
+    const ok = await nemoIn(['auth', 'login', '--with-token'], {
+      env: e,
+      input: 'nmv_usr_0123456789abcdef\n',
+    });
     expect(ok.code, ok.stderr).toBe(0);
-    const status = await nemo(['auth', 'status', '--json'], { env: e });
+    const status = await nemoIn(['auth', 'status', '--json'], { env: e });
     expect(JSON.parse(status.stdout)).toMatchObject({ source: 'profile', anonymous: false });
     expect(status.stdout).not.toContain('nmv_usr_');
-    const token = await nemo(['auth', 'token'], { env: e });
+    const token = await nemoIn(['auth', 'token'], { env: e });
     expect(token.stdout).toBe('nmv_usr_0123456789abcdef\n');
   });
 
   it('a corrupted config file: a clear error naming the file and the fix, never wiped', async () => {
     const e = env();
-    expect((await nemo(['config', 'set', 'quality', 'low'], { env: e })).code).toBe(0);
+    expect((await nemoIn(['config', 'set', 'quality', 'low'], { env: e })).code).toBe(0);
     const file = join(e.NEMO_CONFIG_DIR as string, 'config.json');
     writeFileSync(file, '{"profiles": {"default": {"settings": ');
-    const r = await nemo(['edit', clip, 'trim'], { env: e });
+    const r = await nemoIn(['edit', clip, 'trim'], { env: e });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(file);
     expect(r.stderr).toMatch(/corrupted/);
@@ -159,10 +163,10 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
 
   it('a credentials file readable by others is refused with exit 4 and a chmod hint', async () => {
     const e = env();
-    await nemo(['auth', 'login', '--with-token'], { env: e, input: 'nmv_usr_0123456789abcdef' });
+    await nemoIn(['auth', 'login', '--with-token'], { env: e, input: 'nmv_usr_0123456789abcdef' });
     const file = join(e.NEMO_CONFIG_DIR as string, 'credentials.json');
     chmodSync(file, 0o644);
-    const r = await nemo(['auth', 'status'], { env: e });
+    const r = await nemoIn(['auth', 'status'], { env: e });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`chmod 600 '${file}'`);
   });
@@ -172,11 +176,14 @@ describe('bad input: exit 2, one line with the fix, and no request made', () => 
     const name = `-odd: "名前" it's.mp4`;
     const odd = await clipIn(sub, name);
     const e = env();
-    const r = await nemo(['edit', '--quality', 'low', '--', odd, "add a title 'Odd'"], { env: e, cwd: sub });
+    const r = await nemoIn(['edit', '--quality', 'low', '--', odd, "add a title 'Odd'"], {
+      env: e,
+      cwd: sub,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(join(sub, `-odd: "名前" it's.edited.mp4`));
     // the name went through the upload unchanged: the server's state lists it
-    const state = await nemo(['state', '--json'], { env: e });
+    const state = await nemoIn(['state', '--json'], { env: e });
     expect(state.code, state.stderr).toBe(0);
     const infos = JSON.parse(state.stdout).state.video_infos as { filename: string }[];
     expect(infos.map((v) => v.filename)).toEqual([name]);

@@ -18,8 +18,8 @@ export async function login(ctx: Ctx, _args: unknown, opts: { withToken?: boolea
   const creds = ctx.credentials();
   let saved: { userId?: string; anonymous: boolean; credits?: number; expiresAt?: string };
   if (opts.withToken) {
-    if (process.stdin.isTTY) ctx.out.info('paste the token (nmv_usr_…), then press Ctrl-D:');
-    const token = (await readStdin()).trim();
+    if (ctx.io.stdin.isTTY) ctx.out.info('paste the token (nmv_usr_…), then press Ctrl-D:');
+    const token = (await readStdin(ctx.io.stdin)).trim();
     if (!TOKEN_RE.test(token)) {
       throw new UsageError(
         'the token on stdin does not look like a NemoVideo token (nmv_usr_…)',
@@ -75,7 +75,7 @@ export async function status(ctx: Ctx): Promise<void> {
 export async function token(ctx: Ctx): Promise<void> {
   const value = ctx.env.NEMO_TOKEN || (await ctx.credentials().load())?.token;
   if (!value) throw notLoggedIn(ctx);
-  process.stdout.write(`${value}\n`);
+  ctx.io.stdout.write(`${value}\n`);
 }
 
 export async function logout(ctx: Ctx): Promise<void> {

@@ -22,6 +22,8 @@ export interface ChatOptions {
   output?: string;
   force?: boolean;
   quality?: string;
+  /** Live text (ADK `streaming: true`). */
+  stream?: boolean;
 }
 
 class ChatSession {
@@ -76,14 +78,15 @@ class ChatSession {
       }
       case 'chat': {
         const turn = await chatTurn(ctx, out, client, this.session.sessionId, intent.text, {
-          recreate: async () => {
+          stream: !!this.opts.stream,
+          recreate: async (why) => {
             const lost = this.session;
             const files = lost.files ?? [];
             const fresh = await createSession(ctx);
             if (files.length > 0) await uploadItems(ctx, out, client, fresh.sessionId, files);
             this.session = await ctx.store().saveSession({ sessionId: fresh.sessionId, files });
             out.warn(
-              `session ${lost.sessionId} was lost on the server (1002): created session ${fresh.sessionId}, re-uploaded ${files.length} file${files.length === 1 ? '' : 's'}, sending the message again`,
+              `session ${lost.sessionId} was lost on the server${why ? ` ${why}` : ''}: created session ${fresh.sessionId}, re-uploaded ${files.length} file${files.length === 1 ? '' : 's'}, sending the message again`,
             );
             out.event('session.recreated', { lost: lost.sessionId, sessionId: fresh.sessionId });
             return fresh.sessionId;
@@ -104,7 +107,9 @@ export async function run(ctx: Ctx, _args: unknown, opts: ChatOptions): Promise<
   const quality = pickQuality(opts.quality, ctx.settings().quality);
   if (opts.local && opts.cloud) throw new UsageError('--local and --cloud exclude each other', 'pick one');
   const local = opts.local || (!opts.cloud && ctx.settings().engine === 'local');
-  const tty = !!process.stdin.isTTY;
+  if (local && opts.stream)
+    throw new UsageError('--stream is for the cloud agent', 'drop --stream, or drop --local');
+  const tty = !!ctx.io.stdin.isTTY;
   let chat: { handle(intent: Exclude<Intent, { kind: 'quit' }>): Promise<void> };
   if (local) {
     const { LocalChat } = await import('../flows/local-chat.js');
@@ -122,8 +127,8 @@ export async function run(ctx: Ctx, _args: unknown, opts: ChatOptions): Promise<
     );
   }
   const rl = createInterface({
-    input: process.stdin,
-    output: tty ? process.stderr : undefined,
+    input: ctx.io.stdin,
+    output: tty ? ctx.io.stderr : undefined,
     terminal: tty,
     prompt: 'nemo> ',
   });
@@ -150,5 +155,5 @@ export async function run(ctx: Ctx, _args: unknown, opts: ChatOptions): Promise<
   }
   rl.close();
   ctx.interrupt.check();
-  if (failure !== undefined) process.exitCode = failure;
+  if (failure !== undefined) ctx.exitCode = failure;
 }

@@ -24,6 +24,10 @@ export interface EditOptions {
   quality?: string;
   format?: 'mp4' | 'webm' | 'mov' | 'gif';
   timeout?: string;
+  /** Live text from the cloud agent (ADK `streaming: true`). */
+  stream?: boolean;
+  /** --local: print the plan (and its cuts) and write nothing. */
+  dryRun?: boolean;
 }
 
 interface Job {
@@ -110,10 +114,35 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       'add --local, or ask the cloud agent for captions',
     );
   }
+  if (local && opts.stream)
+    throw new UsageError('--stream is for the cloud agent', 'drop --stream, or drop --local');
+  if (opts.dryRun) {
+    if (!local)
+      throw new UsageError(
+        '--dry-run plans an on-device edit',
+        'add --local (the cloud agent plans on its server)',
+      );
+    await checkInputs([...items, ...(opts.music ? [opts.music] : [])]);
+    const { runDryRun } = await import('../flows/plan-report.js');
+    for (const files of opts.each ? items.map((i) => [i]) : [items])
+      await runDryRun(ctx, ctx.out, {
+        files,
+        instruction,
+        output: opts.output,
+        musicPath: opts.music,
+        captionsPath: opts.captions,
+        asrModelPath: opts.asrModel,
+      });
+    return;
+  }
   // in the cloud, --music is one more upload of the session (the agent uses the last audio file)
   const music = !local && opts.music ? [opts.music] : [];
   await checkInputs([...items, ...(opts.music ? [opts.music] : [])]);
-  const planned = planJobs(ctx, items, opts);
+  // --local: default output names take the format the instruction asks for ("export as gif" → .gif)
+  const nameFormat =
+    opts.format ??
+    (local ? (await import('../../engine/local-edit.js')).instructionFormat(instruction) : undefined);
+  const planned = planJobs(ctx, items, { ...opts, format: nameFormat });
   const runOne = async (job: Job): Promise<void> => {
     if (local) {
       const { runLocalEdit } = await import('../flows/local-edit.js');
@@ -135,6 +164,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       items: [...job.items, ...music],
       instruction,
       sessionId: planned.length === 1 ? opts.session : undefined,
+      stream: !!opts.stream,
       exportOptions: {
         output: job.output,
         quality,
@@ -166,6 +196,6 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
   const failed = failures.filter((f) => f !== undefined);
   if (failed.length > 0) {
     ctx.out.say(`${failed.length} of ${planned.length} edits failed`);
-    process.exitCode = failed[0]?.exitCode ?? 1;
+    ctx.exitCode = failed[0]?.exitCode ?? 1;
   }
 }

@@ -14,10 +14,10 @@ export function printDraft(out: Output, draft: Draft | undefined): void {
           ? c.magenta(s)
           : c.yellow(s);
   out.data(summarize(draft));
-  const width = Math.min(80, Math.max(20, (process.stdout.columns ?? 80) - 16));
+  const width = Math.min(80, Math.max(20, (out.stdoutColumns ?? 80) - 16));
   for (const line of drawTimeline(draft, {
     width,
-    paint: out.facts.colorLevel > 0 && process.stdout.isTTY ? paint : undefined,
+    paint: out.facts.colorLevel > 0 && out.stdoutColumns !== undefined ? paint : undefined,
   })) {
     out.data(line);
   }
