@@ -92,7 +92,7 @@ describe('loadCaptions with no transcriber', () => {
 describe('loadCaptions with a whisper.cpp model', () => {
   const model = (): string => {
     const p = join(dir, 'ggml-test.bin');
-    writeFileSync(p, 'not a real model');
+    writeFileSync(p, 'lmgg: not a real model, only the ggml magic');
     return p;
   };
 

@@ -9,7 +9,7 @@ import { transcribeWithWhisper } from './whisper.js';
 export { CaptionsError, NoTranscriberError } from './errors.js';
 export { POCKETSPHINX_MODEL_DIR } from './pocketsphinx.js';
 export { type Cue, parseSrt, parseVtt, toSrt } from './subtitles.js';
-export { findWhisperBinary } from './whisper.js';
+export { checkAsrModel, findWhisperBinary } from './whisper.js';
 
 export interface LoadCaptionsOptions {
   /** An SRT or VTT file (`--captions`). */
