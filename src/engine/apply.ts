@@ -1,8 +1,10 @@
 import type { Draft } from '../timeline/index.js';
 import { applyCut, applyTrimIntro, applyTrimSilence } from './apply-cuts.js';
+import { applyExtraOp } from './apply-extras.js';
 import { applyCaptions, applyMusic, applyTitle, requireFile } from './apply-tracks.js';
 import { syncDuration, videoTrack } from './draft-build.js';
 import { abortAware, EngineAbortedError } from './errors.js';
+import { EXTRA_CUT_OPS, isExtraOp } from './plan/ops.js';
 import { segmentSpeed } from './timeline-cut.js';
 import type { ApplyContext, ApplyResult, EditOp } from './types.js';
 
@@ -54,6 +56,7 @@ const GRADE_NAMES: Record<string, string> = {
 };
 
 async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<string> {
+  if (isExtraOp(op)) return applyExtraOp(draft, op, ctx);
   switch (op.op) {
     case 'trimSilence':
       return applyTrimSilence(draft, op, ctx);
@@ -117,6 +120,7 @@ const CUTS = new Set<EditOp['op']>([
   'keepRange',
   'cutRange',
   'trimTo',
+  ...EXTRA_CUT_OPS,
 ]);
 
 /**

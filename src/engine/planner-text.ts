@@ -19,10 +19,11 @@ const QUOTED =
 
 /**
  * Separators between clauses: , ; ，、； newlines, sentence ends, "and", "then", 然后, 并且, 接着, 最后.
- * "black and white" and "teal and orange" are one idea, not two clauses.
+ * "black and white", "teal and orange", "the first and last 2 s", "fade in and out" and
+ * "between 0:05 and 0:08" are one idea, not two clauses.
  */
 const SEPARATORS =
-  /\s*(?:[,;，、；\n]|\.\s|\.$|。)\s*|(?<!\b(?:black|teal))\s+(?:and\s+then|and|then|after\s+that|also)\s+(?!(?:white|orange)\b)|然后|并且|接着|最后/i;
+  /\s*(?:[,;，、；\n]|\.\s|\.$|。)\s*|(?<!\b(?:black|teal|first|fade\s+in|between\s+\S+))\s+(?:and\s+then|and|then|after\s+that|also)\s+(?!(?:white|orange|last|(?:fade\s+)?out)\b)|然后|并且|接着|最后/i;
 
 const FILLER =
   /^(?:please|pls|also|and|then|finally|first|next|can you|could you|i want to|i'd like to|now)\b[\s,]*/i;
@@ -69,7 +70,7 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /** A time: `0:10`, `1:02.5`, `1:00:05`, `10s`, `10 seconds`, `1.5 min`, `500ms`, or a bare number (seconds). */
-export const TIME = String.raw`(\d+(?::\d{1,2}){1,2}(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?|秒|分钟)?)`;
+export const TIME = String.raw`(\d+(?::\d{1,2}){1,2}(?:\.\d+)?|\d+(?:\.\d+)?(?:\s*(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|h|秒|分钟)(?![a-z]))?)`;
 
 export function parseTime(text: string): number | undefined {
   const t = text.trim().toLowerCase();
@@ -80,15 +81,21 @@ export function parseTime(text: string): number | undefined {
   }
   const m = /^(\d+(?:\.\d+)?)\s*([a-z秒分钟]*)$/.exec(t);
   if (!m) return undefined;
-  const unit = m[2] === '秒' ? 's' : m[2] === '分钟' ? 'min' : (m[2] ?? '').replace(/s$/, '') || 's';
-  const factor = UNIT_MS[unit] ?? UNIT_MS[m[2] ?? ''];
+  const raw = m[2] === '秒' ? 's' : m[2] === '分钟' ? 'min' : m[2] || 's';
+  const factor = UNIT_MS[raw] ?? UNIT_MS[raw.replace(/s$/, '')];
   return factor === undefined ? undefined : Math.round(Number(m[1]) * factor);
 }
 
 /** The first time in `text` (after `after`, when given), in ms. */
 export function findTime(text: string, after = ''): number | undefined {
+  return findTimeMatch(text, after)?.ms;
+}
+
+/** The first time in `text` (after `after`), with the text it was read from (for word accounting). */
+export function findTimeMatch(text: string, after = ''): { ms: number; matched: string } | undefined {
   const m = new RegExp(`${after}\\s*${TIME}`).exec(text);
-  return m ? parseTime(m[1]!) : undefined;
+  const ms = m ? parseTime(m[1]!) : undefined;
+  return m && ms !== undefined ? { ms, matched: m[0] } : undefined;
 }
 
 /** The first word-ish token ending in one of `extensions` (quoted strings first). */

@@ -1,4 +1,5 @@
 import type { Draft } from '../timeline/index.js';
+import type { ExtraOp } from './plan/ops.js';
 
 /** One planned edit operation, produced from instruction text by the planner (pure, no I/O). */
 export type EditOp =
@@ -23,7 +24,8 @@ export type EditOp =
   | { op: 'enhance'; scale?: number }
   | { op: 'stabilize' }
   | { op: 'format'; format: 'mp4' | 'webm' | 'mov' | 'gif' }
-  | { op: 'export' };
+  | { op: 'export' }
+  | ExtraOp;
 
 export interface PlanResult {
   ops: EditOp[];

@@ -3,9 +3,11 @@ import { basename } from 'node:path';
 import type { Quality } from '../../config/index.js';
 import { UnknownInstructionError } from '../../engine/errors.js';
 import type { LocalEditEvent } from '../../engine/local-edit.js';
+import { formatSupported } from '../../engine/plan/explain.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import type { Output } from '../output.js';
+import { planLocal, refusedError } from './plan-report.js';
 
 export interface LocalEditInput {
   files: string[];
@@ -34,6 +36,12 @@ export interface LocalEditResult {
  * draft is saved as `last-local-draft.json` for `nemo state --local`.
  */
 export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput): Promise<LocalEditResult> {
+  // Every clause read or refused (naming the words nobody read) before any probe or analysis.
+  const plan = await planLocal(input.instruction);
+  if (plan.refused.length > 0) {
+    out.event('local.plan', { clauses: plan.clauses, unknown: plan.unknown, refused: plan.refused });
+    throw refusedError(plan);
+  }
   const { localEdit } = await import('../../engine/local-edit.js');
   const render = out.progress('rendering', {
     event: 'local.progress',
@@ -80,7 +88,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       const unknown = (e.unknown ?? []).map((u) => JSON.stringify(u)).join(', ');
       throw new UsageError(
         `the local engine does not understand: ${unknown || input.instruction}`,
-        `it can do: ${(e.supported ?? []).join(', ')}`,
+        `it can do:\n${formatSupported()}`,
       );
     }
     throw err;
