@@ -63,9 +63,11 @@ export function localIoError(err: unknown, path: string, doing = 'write'): Local
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
   const cause = (errno && CAUSES[errno]) ?? (err instanceof Error ? err.message : String(err));
   const hint =
-    errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EFBIG'
+    errno === 'ENOSPC' || errno === 'EDQUOT'
       ? `Free some space (or pick another place) for ${dirname(path)}, then try again.`
-      : `Check ${dirname(path)} and its permissions, or pick another place.`;
+      : errno === 'EFBIG'
+        ? 'Raise the file-size limit (ulimit -f), or pick a file system that takes larger files.'
+        : `Check ${dirname(path)} and its permissions, or pick another place.`;
   return new LocalIoError(`Cannot ${doing} ${path}: ${cause}${errno ? ` (${errno})` : ''}`, path, {
     errno,
     cause: err,

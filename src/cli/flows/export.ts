@@ -173,6 +173,7 @@ export async function exportSession(
     fields: (receivedBytes, totalBytes) => ({ receivedBytes, totalBytes }),
   });
   const reclaim = downloadReclaimer();
+  ignoreFileSizeSignal();
   let stalledSaid = false;
   try {
     const got = await client.render.download(done.url ?? renderId, opts.output, {
@@ -215,6 +216,20 @@ export async function exportSession(
     }
     throw err;
   }
+}
+
+const ignore = (): void => {};
+
+/**
+ * A write past the file-size limit (`ulimit -f`) raises SIGXFSZ. Node ignores it, so the write fails
+ * with EFBIG and the download reports it (exit 1, temp removed); but conf's when-exit listens for it and
+ * re-raises it at the process after dropping its listener, which kills nemo with the temp file left.
+ * So while nemo downloads, SIGXFSZ is nemo's and does nothing: the EFBIG is what counts.
+ */
+function ignoreFileSizeSignal(): void {
+  if (process.platform === 'win32' || process.listeners('SIGXFSZ').includes(ignore)) return;
+  for (const l of process.listeners('SIGXFSZ')) process.off('SIGXFSZ', l);
+  process.on('SIGXFSZ', ignore);
 }
 
 /** A millisecond setting from the environment (tests use tiny ones), else undefined. */
