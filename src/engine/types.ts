@@ -80,6 +80,8 @@ export interface RenderOptions {
   /** Overrides draft.m.fx.format; without either, the output path's extension decides (else mp4). */
   format?: 'mp4' | 'webm' | 'mov' | 'gif';
   quality?: 'low' | 'medium' | 'high';
+  /** Replace an existing output (the CLI's --force); without it the render never replaces a file. */
+  overwrite?: boolean;
 }
 
 export interface RenderResult {

@@ -118,6 +118,7 @@ export class LocalChat {
         const r = await engine.renderDraft(this.draft, output, {
           signal,
           quality: this.opts.quality,
+          overwrite: !!this.opts.force,
           onProgress: (p) => progress.update(Math.round(p.fraction * 100), 100),
         });
         progress.finish(`saved ${r.path}`);

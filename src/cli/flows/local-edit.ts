@@ -79,6 +79,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       quality: input.quality,
       onEvent,
       signal: ctx.interrupt.signal,
+      overwrite: input.force,
     });
   } catch (err) {
     render.fail();
