@@ -132,7 +132,7 @@ describe('progress formatting', () => {
     expect(milestonesCrossed(0.6, 1)).toEqual([75, 100]);
     expect(milestonesCrossed(0.6, 0.7)).toEqual([]);
     expect(bar(0.5, 10)).toBe('[█████░░░░░] 50%');
-    expect(fmtBytes(1536 * 1024)).toBe('1.5 MB');
+    expect(fmtBytes(1536 * 1024)).toBe('1.5 MiB');
     expect(fmtBytes(12)).toBe('12 B');
   });
 });
