@@ -7,6 +7,7 @@ import { formatSupported } from '../../engine/plan/explain.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import type { Output } from '../output.js';
+import { watchPhases } from '../phase-label.js';
 import { planLocal, refusedError } from './plan-report.js';
 
 export interface LocalEditInput {
@@ -43,7 +44,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
     throw refusedError(plan);
   }
   const { localEdit } = await import('../../engine/local-edit.js');
-  const render = out.progress('rendering', {
+  const render = out.progress('planning', {
     event: 'local.progress',
     fields: (done) => ({ stage: 'render', fraction: done / 100 }),
   });
@@ -66,6 +67,8 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
         break;
     }
   };
+  // the spinner names what runs: reading the inputs, measuring loudness…, rendering
+  const unwatch = watchPhases(input.files, (phase) => render.label(phase));
   let result: Awaited<ReturnType<typeof localEdit>>;
   try {
     result = await localEdit({
@@ -93,6 +96,8 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       );
     }
     throw err;
+  } finally {
+    unwatch();
   }
   render.finish(`saved ${result.outPath}`);
   const draftFile = ctx.store().localDraftPath();
