@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { rememberSecret } from '../base/redact.js';
@@ -317,9 +318,12 @@ export class Transport {
     let token = useAuth && this.tokens ? await this.token() : undefined;
     let renewed = false;
     let retries = 0;
+    // one key for every attempt of one POST: a server that keeps keys answers a retry whose first answer
+    // was lost (the anonymous-token request, a render submit) as it answered the first, not twice
+    const idempotencyKey = spec.method === 'POST' ? randomUUID() : undefined;
     for (;;) {
       const started = Date.now();
-      const attempt = await this.attempt(spec, token, streaming, retries);
+      const attempt = await this.attempt(spec, token, streaming, retries, idempotencyKey);
       let error: NemoError;
       let hintMs: number | undefined;
       let retryable: boolean;
@@ -371,6 +375,7 @@ export class Transport {
     token: string | undefined,
     streaming: boolean,
     retries: number,
+    idempotencyKey?: string,
   ): Promise<Attempt> {
     if (spec.signal?.aborted) return { kind: 'error', error: new AbortError('Request was aborted.') };
     const headers: Record<string, string> = {
@@ -378,7 +383,8 @@ export class Transport {
       accept: spec.accept ?? 'application/json',
       ...spec.headers,
     };
-    if (retries > 0) headers['x-stainless-retry-count'] = String(retries);
+    if (retries > 0) headers['x-nemo-retry-count'] = String(retries);
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     if (token) headers.authorization = `Bearer ${token}`;
     let body: string | AsyncIterable<Uint8Array> | undefined;
     if (spec.json !== undefined) {

@@ -22,6 +22,18 @@ export function anonymousToken(ctx: ServerContext, req: IncomingMessage, res: Se
   const { store, opts } = ctx;
   const now = Date.now();
   const previous = store.clients.get(clientId);
+  const key = String(req.headers['idempotency-key'] ?? '').trim();
+  if (previous && usable(previous, now) && key !== '' && previous.idempotencyKey === key) {
+    // a retry of the request that got this token (its answer was lost): the same answer, not a 429
+    const user = store.users.get(previous.userId);
+    sendData(res, {
+      token: previous.token,
+      user_id: previous.userId,
+      expires_at: new Date(previous.expiresAt).toISOString(),
+      credits: user?.available ?? 0,
+    });
+    return;
+  }
   if (previous && usable(previous, now)) {
     const retryAfterS = Math.max(1, Math.ceil((previous.expiresAt - now) / 1000));
     throw envelopeError(429, 429, 'Rate limited: one anonymous token per client id per 7 days', {
@@ -39,6 +51,7 @@ export function anonymousToken(ctx: ServerContext, req: IncomingMessage, res: Se
     clientId,
     expiresAt: now + WEEK_MS,
     revoked: false,
+    ...(key === '' ? {} : { idempotencyKey: key }),
   };
   store.tokens.set(record.token, record);
   store.clients.set(clientId, record);

@@ -33,6 +33,8 @@ export interface TokenRecord {
   clientId: string;
   expiresAt: number;
   revoked: boolean;
+  /** The Idempotency-Key of the request that got this token: its retry gets the same answer. */
+  idempotencyKey?: string;
 }
 
 export interface Session {
@@ -62,7 +64,27 @@ export interface SseWriteRecord extends SseWrite {
 }
 
 const SSE_WRITES_KEPT = 2000;
+/** Distinct request paths counted one by one; later new paths are counted under `(other)`. */
+const PATHS_KEPT = 10_000;
 
+/**
+ * `GET /_nemo/stats`: counts only. No path holds a session or render id, no SSE text, no user id:
+ * whoever holds the admin secret learns how busy the server is, not what anyone said or made.
+ */
+export interface AdminStats {
+  /** Requests per route, e.g. `POST /run_sse`, `GET /api/state/nemo_agent/me/:sid/latest`, `GET /media/*`. */
+  requests: Record<string, number>;
+  uploadsStored: number;
+  sessions: number;
+  /** run_sse messages, all sessions together. */
+  runSse: number;
+  renders: Record<'total' | 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled', number>;
+  lastRenderCompletedAt: number | null;
+  /** SSE frames written, per kind. */
+  sseWrites: Record<string, number>;
+}
+
+/** The in-process detail (`RunningServer.stats()`): per path and per session, with SSE text. */
 export interface ServerStats {
   /** Requests per path (without the query). */
   requests: Record<string, number>;
@@ -106,13 +128,23 @@ export class Store {
     lastRenderCompletedAt: null,
     sseWrites: [],
   };
+  /** Requests per route label (see `AdminStats.requests`). */
+  readonly routeCounts: Record<string, number> = {};
+  /** SSE frames written per kind (all of them, not only the kept ones). */
+  readonly sseKinds: Record<string, number> = {};
   private sseSeq = 0;
+  private paths = 0;
 
-  countRequest(path: string): void {
-    this.stats.requests[path] = (this.stats.requests[path] ?? 0) + 1;
+  countRequest(path: string, route: string): void {
+    this.routeCounts[route] = (this.routeCounts[route] ?? 0) + 1;
+    const requests = this.stats.requests;
+    const key = path in requests || this.paths < PATHS_KEPT ? path : '(other)';
+    if (!(key in requests)) this.paths++;
+    requests[key] = (requests[key] ?? 0) + 1;
   }
 
   recordSseWrite(sessionId: string, write: SseWrite): void {
+    this.sseKinds[write.kind] = (this.sseKinds[write.kind] ?? 0) + 1;
     const writes = this.stats.sseWrites;
     writes.push({ ...write, sessionId, seq: ++this.sseSeq, writtenAt: Date.now() });
     if (writes.length > 2 * SSE_WRITES_KEPT) writes.splice(0, writes.length - SSE_WRITES_KEPT);

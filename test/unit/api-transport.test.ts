@@ -133,7 +133,8 @@ describe('retry policy', () => {
     const credits = await client(s.url).credits.get();
     expect(credits.available).toBe(7);
     expect(s.requests).toHaveLength(2);
-    expect(s.requests[1].headers['x-stainless-retry-count']).toBe('1');
+    expect(s.requests[1].headers['x-nemo-retry-count']).toBe('1');
+    expect(s.requests[1].headers['x-stainless-retry-count']).toBeUndefined();
   });
   it('x-should-retry: false wins over a retryable status', async () => {
     const s = await serve((_req, res) =>
