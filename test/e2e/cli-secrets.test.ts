@@ -19,7 +19,7 @@ let other: TestServer | undefined;
 
 beforeAll(async () => {
   ({ server, clip } = await startSuite({ startCredits: 100_000 }));
-}, 120_000);
+}, 300_000);
 afterEach(async () => {
   await other?.close();
   other = undefined;
@@ -239,5 +239,16 @@ describe('broken config files name the file and the fix, never their content (it
       expect(r.stderr).toContain(`${join(dir, 'credentials.json')} is a symbolic link`);
       expect(r.stdout + r.stderr).not.toContain(TOKEN);
     }
+  });
+});
+
+describe('link-local targets through the CLI (item 18)', () => {
+  it('NEMO_API_URL on 169.254.169.254 (cloud metadata): exit 2 naming the address, the token never sent', async () => {
+    const r = await nemo(['credits', '--json'], {
+      env: testEnv({ NEMO_API_URL: 'http://169.254.169.254', NEMO_TOKEN: TOKEN }),
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error: Refusing to connect to the link-local address 169\.254\.169\.254/m);
+    expect(events(r.stdout).at(-1)).toMatchObject({ type: 'error', code: 'link_local', exitCode: 2 });
   });
 });
