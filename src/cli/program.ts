@@ -53,6 +53,10 @@ function addEdit(program: Command): void {
     .option('--music <file>', 'background music file (for "add music")')
     .option('--captions <file>', 'captions file, .srt or .vtt (for "add captions")')
     .option('--asr-model <path>', 'local speech-recognition model for captions (--local)')
+    .option(
+      '--audio-stream <n>',
+      'with --local: which audio stream of a multi-track clip (0, 1…; default: the default one)',
+    )
     .option('--dry-run', 'with --local: print the plan, durations and cuts; write nothing')
     .addOption(quality())
     .addOption(new Option('--format <format>', 'output container').choices(['mp4', 'webm', 'mov', 'gif']))

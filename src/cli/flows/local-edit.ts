@@ -20,6 +20,7 @@ export interface LocalEditInput {
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
+  audioStream?: number;
 }
 
 export interface LocalEditResult {
@@ -78,6 +79,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       musicPath: input.musicPath,
       captionsPath: input.captionsPath,
       asrModelPath: input.asrModelPath,
+      audioStream: input.audioStream,
       format: input.format,
       quality: input.quality,
       onEvent,
