@@ -16,23 +16,31 @@ export const BIN = join(ROOT, 'bin', 'nemo.js');
  */
 export async function ensureBuilt(): Promise<void> {
   const marker = join(tmpdir(), `nemo-e2e-built-${process.ppid}`);
-  await withLock(marker, () => {
+  // the build runs as child processes awaited asynchronously, so the lock's holder keeps refreshing it
+  // (a build that blocked the event loop would look stale to the other workers after 10 s)
+  await withLock(marker, async () => {
     if (existsSync(marker)) return;
-    spawnSync(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
+    await run([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
     // what `npm run build` does next: the CLI bundle bin/nemo.js loads (dist/bin), then the cached help
-    const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (bundle.status !== 0) throw new Error(`the CLI bundle did not build:\n${bundle.stderr}`);
+    const bundle = await run([join(ROOT, 'scripts', 'bundle.mjs')]);
+    if (bundle.code !== 0) throw new Error(`the CLI bundle did not build:\n${bundle.stderr}`);
     if (!existsSync(join(ROOT, 'dist', 'bin', 'nemo.js')))
       throw new Error('npm run build did not produce dist/bin/nemo.js');
-    spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'write-help.js')], { cwd: ROOT, stdio: 'ignore' });
+    await run([join(ROOT, 'dist', 'cli', 'write-help.js')]);
     writeFileSync(marker, String(Date.now()));
+  });
+}
+
+/** Runs `node <args>` in the repo and waits for it without blocking the event loop. */
+function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
   });
 }
 
