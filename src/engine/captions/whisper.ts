@@ -67,9 +67,11 @@ export async function transcribeWithWhisper(
       ['-y', '-i', mediaPath, '-map', '0:a:0', '-vn', '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', wav],
       signal,
     );
+    // whisper.cpp may stay quiet for long on a big model: no stall watchdog (Ctrl-C still stops it).
     await runWhisper(bin, ['-m', modelPath, '-f', wav, '-osrt', '-of', base], {
       purpose: 'analysis',
       signal,
+      stallMs: false,
     });
     // Builds without -of write <input>.srt next to the input.
     const srt = [`${base}.srt`, `${wav}.srt`].find((p) => existsSync(p));
