@@ -3,8 +3,7 @@
  * keyboard while a spinner shows, the terminal closing (SIGHUP), and what a spinner prints on a TTY
  * with and without CI. CI is unset inside the pane so nemo animates as in a person's terminal.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -41,13 +40,19 @@ function workspace(): { work: string; tmp: string; env: Record<string, string> }
   return { work, tmp, env: { TMPDIR: tmp, NEMO_CONFIG_DIR: join(work, 'config'), NO_COLOR: '1' } };
 }
 
-/** ffmpeg processes still reading `file` (pgrep prints nothing and exits 1 when there are none). */
-function ffmpegOn(file: string): string {
-  try {
-    return execFileSync('pgrep', ['-af', `ffmpeg.*${file}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
+/** ffmpeg processes whose command line names `file` (read from /proc: no procps needed). */
+function ffmpegOn(file: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (/ffmpeg$/.test(argv[0] ?? '') && argv.includes(file)) found.push(`${pid} ${argv.join(' ')}`);
   }
+  return found;
 }
 
 const RENDER_BAR = /rendering \[[█░]{20}\] \d+%/;
@@ -77,12 +82,12 @@ describe('Ctrl-C typed in a real terminal', () => {
       unset: ['CI'],
     });
     await pane.waitFor(RENDER_BAR, 120_000);
-    expect(ffmpegOn(longClip), 'the render is running').not.toBe('');
+    expect(ffmpegOn(longClip), 'the render is running').not.toEqual([]);
     pane.keys('C-c');
     expect(await pane.exitCode(), pane.screen()).toBe(130);
     expect(pane.screen()).toMatch(/interrupted \(SIGINT\)/);
     expectNothingLeft(work, tmp, out);
-    expect(ffmpegOn(longClip)).toBe('');
+    expect(ffmpegOn(longClip)).toEqual([]);
     expectSaneTerminal(pane);
   }, 240_000);
 
@@ -134,12 +139,12 @@ describe('the terminal closing', () => {
         forwardHangUp,
       });
       await pane.waitFor(RENDER_BAR, 120_000);
-      expect(ffmpegOn(longClip), 'the render is running').not.toBe('');
+      expect(ffmpegOn(longClip), 'the render is running').not.toEqual([]);
       pane.hangUp();
       // the pane's script outlives the hang-up (it traps HUP) and records nemo's exit status
       expect(await pane.exitCode()).toBe(130);
       expectNothingLeft(work, tmp, out);
-      expect(ffmpegOn(longClip)).toBe('');
+      expect(ffmpegOn(longClip)).toEqual([]);
     },
     240_000,
   );
