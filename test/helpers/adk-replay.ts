@@ -9,7 +9,8 @@ import { type RecordedRequest, sendJson, startTestServer, type TestServer } from
  * (test/fixtures/adk-sse, see its README), served byte for byte as recorded. Around it, the few
  * endpoints a cloud edit needs, answered as the protocol documents them: create session, upload,
  * state (the session's draft, with each replayed event's `actions.stateDelta` applied, as ADK's
- * session service does), credits, render submit/poll and the rendered file.
+ * session service does), credits, render submit/poll and the rendered file (`renderedFile`, served
+ * as the output of every render).
  *
  * An unknown session gets ADK's own 404 on /run_sse: `{"detail":"Session not found"}` (no body code).
  */
@@ -39,9 +40,6 @@ export const DRAFT_BEFORE = {
   m: { title: 'project', width: 320, height: 240 },
   t: [{ tt: 0, sg: [{ d: 3000, m: { src: 'http://cdn.example/clip.mp4', name: 'clip' } }] }],
 };
-
-/** The bytes of the rendered file the replay server serves. */
-export const RENDERED = Buffer.from('replayed render output, not a real video\n'.repeat(64));
 
 export type Turn =
   /** Serve this capture; for `pauseMs`, stop that long after the first frame (long.sse: the tool's silence). */
@@ -86,7 +84,10 @@ function applyDeltas(state: Record<string, unknown>, bytes: Buffer): void {
  * `turns` answer successive /run_sse requests in order (the last one repeats). Other sessions than
  * the ones created here get the 404.
  */
-export async function startAdkReplay(turns: Turn[]): Promise<ReplayServer> {
+export async function startAdkReplay(
+  turns: Turn[],
+  opts: { renderedFile?: string } = {},
+): Promise<ReplayServer> {
   const states = new Map<string, Record<string, unknown>>();
   const runs: Record<string, unknown>[] = [];
   const renders: unknown[] = [];
@@ -163,9 +164,10 @@ export async function startAdkReplay(turns: Turn[]): Promise<ReplayServer> {
         data: { id, status: 'completed', progress: 100, outputUrl: `${server.url}/renders/${id}.mp4` },
       });
     }
-    if (rec.method === 'GET' && path.startsWith('/renders/')) {
-      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': RENDERED.length });
-      res.end(RENDERED);
+    if (rec.method === 'GET' && path.startsWith('/renders/') && opts.renderedFile) {
+      const video = readFileSync(opts.renderedFile);
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length });
+      res.end(video);
       return;
     }
     sendJson(res, 404, { code: 404, message: `Not found: ${rec.method} ${path}` });

@@ -6,6 +6,7 @@ import { CliError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import { translateGui } from '../gui-translate.js';
 import type { Output } from '../output.js';
+import { DEFAULT_STILL_WORKING_MS, Working } from '../working.js';
 
 export interface TurnResult {
   sessionId: string;
@@ -15,8 +16,21 @@ export interface TurnResult {
 }
 
 export interface TurnOptions {
-  /** After a 1002 (session lost): make a new session with the same files; returns its id. Used once. */
-  recreate?: () => Promise<string>;
+  /**
+   * After the server said the session is gone (1002, or ADK's HTTP 404): make a new session with the
+   * same files; returns its id. Used once. `why` words what the server sent, e.g. `(1002)`, `(HTTP 404)`.
+   */
+  recreate?: (why: string) => Promise<string>;
+  /** Ask for live text (ADK `streaming: true`): partial text is shown as it comes, the final text once. */
+  stream?: boolean;
+}
+
+/** What the server sent to say the session is gone: its body code, else its HTTP status; never a guess. */
+export function lostSessionLabel(err: SessionNotFoundError): string {
+  const { serverCode, status } = err;
+  if (serverCode !== undefined && serverCode !== status) return `(${serverCode})`;
+  if (status !== undefined) return `(HTTP ${status})`;
+  return serverCode !== undefined ? `(${serverCode})` : '';
 }
 
 const envMs = (ctx: Ctx, name: string, fallback: number): number => {
@@ -65,30 +79,59 @@ async function recoverAfterDrop(
   });
 }
 
+interface AgentFailure {
+  message: string;
+  code?: string;
+}
+
+/** The turn failed: the agent's own words (one line), and the code it sent, if any. */
+function agentFailed(failures: AgentFailure[], changed: boolean): CliError {
+  const said = failures
+    .map((f) => `${f.message.replace(/\s*\n\s*/g, ' ').trim()}${f.code ? ` (${f.code})` : ''}`)
+    .join('; ');
+  return new CliError(`the agent failed: ${said}`, {
+    kind: 'job_failed',
+    code: 'agent_error',
+    fix: changed
+      ? 'the draft holds a half-done edit (see nemo state); rephrase the instruction and try again'
+      : 'rephrase the instruction and try again',
+  });
+}
+
 async function streamTurn(
   ctx: Ctx,
   out: Output,
   client: NemoClient,
   sessionId: string,
   text: string,
+  opts: TurnOptions,
 ): Promise<TurnResult> {
   const before = await draftOf(ctx, client, sessionId);
-  const stillMs = envMs(ctx, 'NEMO_STILL_WORKING_MS', 30_000);
   const idleTimeoutMs = ctx.env.NEMO_CHAT_IDLE_TIMEOUT_MS
     ? envMs(ctx, 'NEMO_CHAT_IDLE_TIMEOUT_MS', 600_000)
     : undefined;
+  const working = new Working(out, {
+    intervalMs: Math.max(1, envMs(ctx, 'NEMO_STILL_WORKING_MS', DEFAULT_STILL_WORKING_MS)),
+  });
   let textSeen = false;
   let partialOpen = false;
   let gotEvents = false;
-  let lastNews = Date.now();
   let lastBeatEvent = 0;
-  let agentError: string | undefined;
+  const failures: AgentFailure[] = [];
+  /** Ends the line of live (partial) text, so the next line starts on its own. */
+  const closeLine = (): void => {
+    if (!partialOpen) return;
+    out.write('\n');
+    partialOpen = false;
+    working.resume();
+  };
+  working.start();
   try {
     for await (const ev of client.chat.send(sessionId, text, {
       signal: ctx.interrupt.signal,
       idleTimeoutMs,
+      streaming: opts.stream,
     })) {
-      if (ev.type !== 'heartbeat') lastNews = Date.now();
       if (ev.type !== 'done') gotEvents = true;
       switch (ev.type) {
         case 'text':
@@ -97,24 +140,36 @@ async function streamTurn(
             break;
           }
           if (ev.partial) {
+            working.pause();
             out.write(ev.text);
             partialOpen = true;
             out.event('chat.text', { text: ev.text, partial: true });
-          } else {
-            if (partialOpen) out.write('\n');
+          } else if (ev.replacesPartial) {
+            // the whole text of the chunks already shown: not printed again (only a translation note)
+            closeLine();
             const shown = translateGui(ev.text);
-            if (!partialOpen) out.info(shown);
-            else if (shown !== ev.text) out.info(shown.slice(ev.text.replace(/\s+$/, '').length + 1));
-            partialOpen = false;
+            if (shown !== ev.text) out.info(shown.slice(ev.text.replace(/\s+$/, '').length + 1));
+            out.event('chat.text', { text: ev.text, replacesPartial: true });
+          } else {
+            closeLine();
+            out.info(translateGui(ev.text));
             out.event('chat.text', { text: ev.text });
           }
           textSeen = true;
+          working.news();
           break;
         case 'toolCall':
-          out.info(out.c.dim(`… ${ev.name}`));
-          out.event('chat.tool', { phase: 'call', name: ev.name });
+          closeLine();
+          working.toolStarted(ev.id, ev.name);
+          out.info(out.c.dim(`… ${ev.name}${ev.longRunning ? ' (long-running)' : ''}`));
+          out.event('chat.tool', {
+            phase: 'call',
+            name: ev.name,
+            ...(ev.longRunning ? { longRunning: true } : {}),
+          });
           break;
         case 'toolResult':
+          working.toolEnded(ev.id, ev.name);
           out.event('chat.tool', { phase: 'result', name: ev.name });
           break;
         case 'heartbeat':
@@ -123,35 +178,46 @@ async function streamTurn(
             lastBeatEvent = Date.now();
             out.event('chat.heartbeat');
           }
-          if (Date.now() - lastNews >= stillMs) {
-            out.info('⏳ still working…');
-            lastNews = Date.now();
-          }
           break;
         case 'error':
-          agentError = ev.message;
-          out.warn(`the agent reported: ${ev.message}`);
+          // the turn failed, whatever came before; said once, after the stream ends
+          closeLine();
+          failures.push({ message: ev.message, code: ev.code });
           break;
         default:
           break;
       }
     }
   } catch (err) {
+    working.stop();
+    closeLine();
     if (ctx.interrupt.interrupted) throw ctx.interrupt.signal.reason;
+    if (failures.length > 0) throw agentFailed(failures, false);
     if (gotEvents && err instanceof ConnectionError)
       return recoverAfterDrop(ctx, out, client, sessionId, before);
     throw err;
+  } finally {
+    working.stop();
   }
-  if (partialOpen) out.write('\n');
+  closeLine();
+  if (failures.length > 0) {
+    // what the failed turn left in the draft, so nobody mistakes it for a finished edit
+    let changes: DraftChange[] = [];
+    try {
+      changes = diffDrafts(parseDraft(before), parseDraft(await draftOf(ctx, client, sessionId)));
+    } catch {
+      // the state could not be read: the agent's failure is still what to report
+      if (ctx.interrupt.interrupted) throw ctx.interrupt.signal.reason;
+    }
+    if (changes.length > 0) {
+      const text = describeDiff(changes);
+      out.warn(`the failed turn left a half-done edit in the draft: ${text}`);
+      out.event('state.diff', { changes, text, failed: true });
+    }
+    throw agentFailed(failures, changes.length > 0);
+  }
   const changes = diffDrafts(parseDraft(before), parseDraft(await draftOf(ctx, client, sessionId)));
   if (textSeen) return { sessionId, textSeen, changes };
-  if (agentError && changes.length === 0) {
-    throw new CliError(`the agent failed: ${agentError}`, {
-      kind: 'job_failed',
-      code: 'agent_error',
-      fix: 'rephrase the instruction and try again',
-    });
-  }
   reportChanges(out, changes, 'done without a reply; what changed');
   return { sessionId, textSeen, changes };
 }
@@ -159,7 +225,8 @@ async function streamTurn(
 /**
  * One chat turn: send `text`, show the reply live (stderr, with GUI talk translated), and make sure
  * the outcome is known — a silent edit is described by diffing the state, a dropped stream is
- * recovered by polling (never resent), and a lost session (1002) is recreated once via `recreate`.
+ * recovered by polling (never resent), and a lost session (1002 / HTTP 404) is recreated once via
+ * `recreate`. An error from the agent fails the turn (exit 5, `agent_error`), even after some text.
  */
 export async function chatTurn(
   ctx: Ctx,
@@ -170,10 +237,10 @@ export async function chatTurn(
   opts: TurnOptions = {},
 ): Promise<TurnResult> {
   try {
-    return await streamTurn(ctx, out, client, sessionId, text);
+    return await streamTurn(ctx, out, client, sessionId, text, opts);
   } catch (err) {
     if (!opts.recreate || !(err instanceof SessionNotFoundError)) throw err;
-    const fresh = await opts.recreate();
-    return streamTurn(ctx, out, client, fresh, text);
+    const fresh = await opts.recreate(lostSessionLabel(err));
+    return streamTurn(ctx, out, client, fresh, text, opts);
   }
 }

@@ -14,6 +14,8 @@ export interface CloudEditInput {
   /** Use this session instead of a new one. */
   sessionId?: string;
   exportOptions: ExportOptions;
+  /** Live text (ADK `streaming: true`). */
+  stream?: boolean;
 }
 
 export interface CloudEditResult extends ExportResult {
@@ -40,17 +42,19 @@ async function sessionWithFiles(
 /**
  * The cloud edit: token → session → upload → chat (live text; a silent edit is diffed; a dropped
  * stream is recovered without resending; a lost session is recreated with the files re-uploaded
- * and the instruction sent once more) → render (retried once on failure) → download.
+ * and the instruction sent once more) → render (retried once on failure) → download. An error from
+ * the agent fails the edit (exit 5) before anything is rendered: a half-done draft is not exported.
  */
 export async function cloudEdit(ctx: Ctx, out: Output, input: CloudEditInput): Promise<CloudEditResult> {
   const client = await ctx.client();
   let session = await sessionWithFiles(ctx, out, client, input.items, input.sessionId);
   const turn = await chatTurn(ctx, out, client, session.sessionId, input.instruction, {
-    recreate: async () => {
+    stream: input.stream,
+    recreate: async (why) => {
       const lost = session.sessionId;
       session = await sessionWithFiles(ctx, out, client, input.items);
       out.warn(
-        `session ${lost} was lost on the server (1002): created session ${session.sessionId}, re-uploaded ${input.items.length} file${input.items.length === 1 ? '' : 's'}, sending the instruction again`,
+        `session ${lost} was lost on the server${why ? ` ${why}` : ''}: created session ${session.sessionId}, re-uploaded ${input.items.length} file${input.items.length === 1 ? '' : 's'}, sending the instruction again`,
       );
       out.event('session.recreated', { lost, sessionId: session.sessionId });
       return session.sessionId;
