@@ -140,3 +140,17 @@ describe('nemo edit --local --audio-stream', () => {
     expect(existsSync(missing)).toBe(false);
   });
 });
+
+describe('nemo chat --local: the default export name follows the draft format', () => {
+  it('"export as gif" then "export" writes clip.edited.gif holding GIF data', async () => {
+    const own = tempDir('nemo-e2e-chatgif-');
+    const src = await makeClip(join(own, 'clip.mp4'), { durationS: 1 });
+    const env = testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' });
+    const script = [`upload ${src}`, 'export as gif', 'export'].join('\n');
+    const r = await nemo(['chat', '--local', '--new'], { env, input: `${script}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const gif = join(own, 'clip.edited.gif');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(gif);
+    expect((await probeStreams(gif)).format.format_name).toBe('gif');
+  });
+});

@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../base/atomic-output.js';
+import { isOutputFormat } from '../../base/media.js';
 import type { Quality } from '../../config/index.js';
 import { type Draft, parseDraft } from '../../timeline/index.js';
 import { CliError, UsageError } from '../cli-error.js';
@@ -43,7 +45,7 @@ export class LocalChat {
 
   private save(draft: Draft): void {
     this.draft = draft;
-    writeFileSync(this.ctx.store().localDraftPath(), `${JSON.stringify(draft, null, 2)}\n`, { mode: 0o600 });
+    writeFileAtomic(this.ctx.store().localDraftPath(), `${JSON.stringify(draft, null, 2)}\n`, 0o600);
   }
 
   /** The first local file of the draft, for the default output name. */
@@ -109,7 +111,10 @@ export class LocalChat {
         if (!this.draft)
           throw new CliError('nothing to export yet', { fix: 'add a file and an instruction first' });
         const first = this.firstSource();
-        const output = this.opts.output ?? defaultOutputPath(first ?? resolve('nemo-local.mp4'));
+        // the default name takes the draft's format ("export as gif" → .gif): the engine refuses a mismatch
+        const fmt = this.draft.m?.fx?.format;
+        const ext = isOutputFormat(fmt) ? fmt : 'mp4';
+        const output = this.opts.output ?? defaultOutputPath(first ?? resolve('nemo-local.mp4'), ext);
         checkOutputPath(output, first ? [first] : [], !!this.opts.force);
         const progress = this.out.progress('rendering', {
           event: 'local.progress',
