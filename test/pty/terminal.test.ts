@@ -190,3 +190,32 @@ describe('what a spinner prints on a terminal', () => {
     expect(pane.screen()).toContain(`saved ${out}`);
   }, 180_000);
 });
+
+describe('Ctrl-C in nemo chat (readline holds the terminal in raw mode while it reads)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, startCredits: 100_000, heartbeatMs: 200 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('while the agent works: the turn stops, exit 130, terminal not raw', async () => {
+    const { work, env } = workspace();
+    server.faults.add({ name: 'slow-agent', ms: 120_000 });
+    pane = await Pane.start({
+      argv: [process.execPath, BIN, 'chat', '--new'],
+      cwd: work,
+      env: { ...env, NEMO_API_URL: server.url },
+      unset: ['CI'],
+    });
+    await pane.waitFor(/nemo> /, 60_000);
+    pane.keys('make it warmer', 'Enter');
+    await pane.waitFor(/working/, 60_000);
+    pane.keys('C-c');
+    expect(await pane.exitCode(), pane.screen()).toBe(130);
+    expect(pane.screen()).toMatch(/interrupted/);
+    expectSaneTerminal(pane);
+    server.faults.clear();
+  }, 240_000);
+});

@@ -133,6 +133,8 @@ export async function run(ctx: Ctx, _args: unknown, opts: ChatOptions): Promise<
     prompt: 'nemo> ',
   });
   ctx.interrupt.signal.addEventListener('abort', () => rl.close(), { once: true });
+  // readline holds a terminal in raw mode: Ctrl-C arrives as a key, not as SIGINT; make it the signal
+  rl.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   let failure: number | undefined;
   if (tty) rl.prompt();
   for await (const raw of rl) {
