@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { NemoBaseError } from './errors.js';
 
@@ -200,4 +200,28 @@ export function removeQuietly(path: string): void {
   } catch {
     // already gone, or cannot be removed: the original error matters more
   }
+}
+
+/**
+ * Writes a small file (nemo's JSON files) whole and atomically: a unique temp next to it, created
+ * exclusively with `mode`, fsynced, then renamed over `path`. A reader sees the old content or the new,
+ * never a part; a crash leaves at most a hidden temp. Callers serialise writers (config/lock.ts).
+ */
+export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+  const temp = tempPathFor(path, 'write', '.tmp');
+  const fd = createExclusive(temp, mode);
+  try {
+    try {
+      writeSync(fd, data);
+    } catch (err) {
+      throw localIoError(err, path);
+    }
+    syncFd(fd, temp);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(temp);
+    throw err;
+  }
+  closeSync(fd);
+  publish(temp, path, { replace: true, synced: true });
 }

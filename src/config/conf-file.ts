@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Conf from 'conf';
+import { writeFileAtomic } from '../base/atomic-output.js';
+import { NemoBaseError } from '../base/errors.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -34,21 +35,20 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
- * One JSON file of nemo's. Writes go through conf (atomic temp-file + rename, mode 0600), which is
- * loaded on the first write only: conf brings ajv, semver and their kin (~170 files, ~65 ms of start-up),
- * while a command that only reads its profile — `nemo export --resume` with NEMO_TOKEN, every read of a
- * setting — needs nothing but the JSON. Reads parse the file afresh each time, as conf's own `get` does,
- * so a value another nemo process wrote is seen. A file that does not parse is reported with its path
- * and the fix, and is never silently wiped.
+ * One JSON file of nemo's, mode 0600. Reads parse the file afresh each time, so a value another nemo
+ * process wrote is seen; a write reads the file, sets the key and writes it whole and atomically
+ * (src/base/atomic-output.ts: unique temp, fsync, rename). Callers hold the file's lock around a write
+ * (ConfigStore.update, ProfileCredentials), so concurrent processes never lose each other's changes. A file
+ * that does not parse is reported with its path and the fix, and is never silently wiped.
+ *
+ * This replaced the `conf` package (README, "Configuration"): nemo used conf for this atomic write only,
+ * while conf brought ajv, semver and atomically (~170 modules) and atomically's exit hook re-raised
+ * signals, which fought nemo's own Ctrl-C handling.
  */
 export class ConfFile {
   readonly path: string;
-  private conf?: Conf<Record<string, unknown>>;
 
-  constructor(
-    private readonly dir: string,
-    private readonly name: string,
-  ) {
+  constructor(dir: string, name: string) {
     ensurePrivateDir(dir);
     this.path = join(dir, `${name}.json`);
     this.read();
@@ -59,10 +59,12 @@ export class ConfFile {
   }
 
   async set(key: string, value: unknown): Promise<void> {
-    this.conf ??= await openConf(this.dir, this.name, this.path);
+    const next = { ...this.read(), [key]: value };
     try {
-      this.conf.set(key, value);
+      writeFileAtomic(this.path, `${JSON.stringify(next, null, '\t')}\n`, 0o600);
     } catch (err) {
+      // a LocalIoError already names the file and the cause (disk full, read-only, permission)
+      if (err instanceof NemoBaseError) throw err;
       throw readError(err, this.path);
     }
   }
@@ -85,24 +87,6 @@ export class ConfFile {
     if (value === null || typeof value !== 'object' || Array.isArray(value))
       throw corrupted(this.path, 'not a JSON object');
     return value as Record<string, unknown>;
-  }
-}
-
-async function openConf(dir: string, name: string, file: string): Promise<Conf<Record<string, unknown>>> {
-  const { default: ConfClass } = await import('conf');
-  try {
-    return new ConfClass<Record<string, unknown>>({
-      projectName: 'nemo',
-      projectSuffix: '',
-      cwd: dir,
-      configName: name,
-      configFileMode: 0o600,
-      accessPropertiesByDotNotation: false,
-      clearInvalidConfig: false,
-    });
-  } catch (err) {
-    if ((err as Error).name === 'SyntaxError') throw corrupted(file, 'not valid JSON');
-    throw readError(err, file);
   }
 }
 

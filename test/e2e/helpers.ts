@@ -18,17 +18,21 @@ export async function ensureBuilt(): Promise<void> {
   const marker = join(tmpdir(), `nemo-e2e-built-${process.ppid}`);
   // the build runs as child processes awaited asynchronously, so the lock's holder keeps refreshing it
   // (a build that blocked the event loop would look stale to the other workers after 10 s)
-  await withLock(marker, async () => {
-    if (existsSync(marker)) return;
-    await run([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
-    // what `npm run build` does next: the CLI bundle bin/nemo.js loads (dist/bin), then the cached help
-    const bundle = await run([join(ROOT, 'scripts', 'bundle.mjs')]);
-    if (bundle.code !== 0) throw new Error(`the CLI bundle did not build:\n${bundle.stderr}`);
-    if (!existsSync(join(ROOT, 'dist', 'bin', 'nemo.js')))
-      throw new Error('npm run build did not produce dist/bin/nemo.js');
-    await run([join(ROOT, 'dist', 'cli', 'write-help.js')]);
-    writeFileSync(marker, String(Date.now()));
-  });
+  await withLock(
+    marker,
+    async () => {
+      if (existsSync(marker)) return;
+      await run([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+      // what `npm run build` does next: the CLI bundle bin/nemo.js loads (dist/bin), then the cached help
+      const bundle = await run([join(ROOT, 'scripts', 'bundle.mjs')]);
+      if (bundle.code !== 0) throw new Error(`the CLI bundle did not build:\n${bundle.stderr}`);
+      if (!existsSync(join(ROOT, 'dist', 'bin', 'nemo.js')))
+        throw new Error('npm run build did not produce dist/bin/nemo.js');
+      await run([join(ROOT, 'dist', 'cli', 'write-help.js')]);
+      writeFileSync(marker, String(Date.now()));
+    },
+    { waitMs: 10 * 60_000 },
+  );
 }
 
 /** Runs `node <args>` in the repo and waits for it without blocking the event loop. */

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { writeFileAtomic } from '../../base/atomic-output.js';
 import type { Quality } from '../../config/index.js';
 import { UnknownInstructionError } from '../../engine/errors.js';
 import type { LocalEditEvent } from '../../engine/local-edit.js';
@@ -103,7 +103,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
   }
   render.finish(`saved ${result.outPath}`);
   const draftFile = ctx.store().localDraftPath();
-  writeFileSync(draftFile, `${JSON.stringify(result.draft, null, 2)}\n`, { mode: 0o600 });
+  writeFileAtomic(draftFile, `${JSON.stringify(result.draft, null, 2)}\n`, 0o600);
   for (const note of result.notes) out.info(`• ${note}`);
   out.info(`${input.files.map((f) => basename(f)).join(', ')} → ${result.outPath}`);
   return {
