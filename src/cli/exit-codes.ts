@@ -43,7 +43,11 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   { code: 4, meaning: 'auth: no token, token rejected after a re-auth, or an insecure credentials file' },
   { code: 5, meaning: 'render or job failed on the server (after one retry with a new id)' },
   { code: 6, meaning: 'credits or plan: out of credits (2001) or export blocked on the free plan (402)' },
-  { code: 130, meaning: 'interrupted (Ctrl-C); a running render keeps going: nemo export --resume' },
+  {
+    code: 130,
+    meaning:
+      'interrupted: Ctrl-C, SIGTERM, or the terminal closed (SIGHUP); a running render keeps going: nemo export --resume',
+  },
 ];
 
 export function exitCodesText(): string {
