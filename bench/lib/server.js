@@ -15,7 +15,9 @@ export async function startBenchServer(opts) {
   const log = [];
   const logger = (line) => log.push({ at: Date.now(), line });
   try {
-    return { server: await loaded.mod.startServer({ host: '127.0.0.1', port: 0, logger, ...opts }), log };
+    const server = await loaded.mod.startServer({ host: '127.0.0.1', port: 0, logger, ...opts });
+    if (typeof server.stats === 'function') inProcess.set(server.url, server);
+    return { server, log };
   } catch (err) {
     if (err?.code === 'ERR_MODULE_NOT_FOUND')
       return { missing: `the server cannot start yet: ${err.message}` };
@@ -72,7 +74,12 @@ export function uploadUrl(base, sessionId) {
   return `${base}/api/upload-video/nemo_agent/me/${sessionId}`;
 }
 
+/** Servers started here: their detailed stats (with SSE text) are read in-process, not over HTTP. */
+const inProcess = new Map();
+
 export async function stats(base) {
+  const own = inProcess.get(base);
+  if (own) return own.stats();
   const res = await fetch(`${base}/_nemo/stats`);
   if (!res.ok) throw new Error(`/_nemo/stats → ${res.status}`);
   const json = await res.json();

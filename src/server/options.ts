@@ -44,13 +44,32 @@ export interface ServerOptions {
   maxUploadBytes?: number;
   /** JSON bodies above this many bytes get 413; default 1 MiB. */
   maxJsonBytes?: number;
+  /** Renders run at the same time; the rest wait in order. Default 2. */
+  renderConcurrency?: number;
+  /** A render still running after this many ms fails ("time limit") and frees its slot; 0 = none. Default 30 min. */
+  renderTimeoutMs?: number;
+  /**
+   * Turn on the admin endpoints `/_nemo/faults`, `/_nemo/stats`, `/_nemo/renders` (default off: 404).
+   * They then need `X-Nemo-Admin: <adminSecret>` (see `RunningServer.adminSecret`), a loopback peer, no
+   * foreign `Origin`, and JSON bodies.
+   */
+  admin?: boolean;
+  /** The admin secret (default: random per run). Only with `admin`. */
+  adminSecret?: string;
+  /**
+   * More `Host` header values to answer (`name` for this port, `name:port`), e.g. a name in front of a
+   * proxy. The bound address, `localhost`, `127.0.0.1` and `[::1]` with the port are always answered.
+   */
+  allowedHosts?: string[];
   timeouts?: ServerTimeouts;
   faults?: FaultSpec[];
   /** One line per request and per notable event; the server never prints by itself. */
   logger?: (line: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, 'dataDir' | 'faults' | 'logger' | 'timeouts'>> & {
+export type ResolvedOptions = Required<
+  Omit<ServerOptions, 'dataDir' | 'faults' | 'logger' | 'timeouts' | 'admin' | 'adminSecret' | 'allowedHosts'>
+> & {
   timeouts: Required<ServerTimeouts>;
 };
 
@@ -58,6 +77,13 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
   const silentFraction = opts.silentFraction ?? 0;
   if (!(silentFraction >= 0 && silentFraction <= 1))
     throw new Error('silentFraction must be between 0 and 1');
+  const renderConcurrency = opts.renderConcurrency ?? 2;
+  if (!(Number.isInteger(renderConcurrency) && renderConcurrency >= 1))
+    throw new Error('renderConcurrency must be a whole number ≥ 1');
+  const renderTimeoutMs = opts.renderTimeoutMs ?? 30 * 60_000;
+  if (!(renderTimeoutMs >= 0)) throw new Error('renderTimeoutMs must be ≥ 0');
+  if (opts.adminSecret !== undefined && opts.adminSecret.length < 16)
+    throw new Error('adminSecret must be at least 16 characters');
   return {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
@@ -73,6 +99,8 @@ export function resolveOptions(opts: ServerOptions): ResolvedOptions {
     startCredits: opts.startCredits ?? 100,
     maxUploadBytes: opts.maxUploadBytes ?? 500 * 1024 * 1024,
     maxJsonBytes: opts.maxJsonBytes ?? 1024 * 1024,
+    renderConcurrency,
+    renderTimeoutMs,
     timeouts: {
       headersMs: opts.timeouts?.headersMs ?? 20_000,
       requestMs: opts.timeouts?.requestMs ?? 300_000,

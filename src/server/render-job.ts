@@ -29,11 +29,14 @@ export interface RenderJob {
   minMs: number;
   failByFault: boolean;
   outPath: string;
+  /** `/renders/<128-bit capability>/<id>.<ext>`: unguessable, so the CDN URL needs no token. */
   urlPath: string;
   outputUrl: string;
   bytes?: number;
   durationMs?: number;
   abort: AbortController;
+  /** Set when the render ran past `renderTimeoutMs` (its abort then means "failed", not "cancelled"). */
+  timedOut?: boolean;
 }
 
 /** 0–100: the engine's progress, held back by the minimum render time; 100 only once completed. */

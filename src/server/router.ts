@@ -4,6 +4,7 @@ import { runSse } from './agent.js';
 import { anonymousToken, authenticate, claimToken } from './auth.js';
 import type { ServerContext } from './context.js';
 import { serveFile } from './files.js';
+import { checkHost } from './guard.js';
 import { envelopeError, HttpError, sendHttpError, sendJson } from './http.js';
 import { newRequestId } from './ids.js';
 import type { RenderManager } from './renders.js';
@@ -22,6 +23,8 @@ type Handler = (
 interface Route {
   method: string;
   pattern: RegExp;
+  /** The route as the admin stats name it (no ids). */
+  label: string;
   handler: Handler;
 }
 
@@ -48,53 +51,68 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/auth\/anonymous-token$/,
+    label: '/api/auth/anonymous-token',
     handler: (ctx, req, res) => anonymousToken(ctx, req, res),
   },
   {
     method: 'POST',
     pattern: /^\/api\/auth\/claim-token$/,
+    label: '/api/auth/claim-token',
     handler: authed((ctx, t, _q, res) => claimToken(ctx, t, res)),
   },
   {
     method: 'POST',
     pattern: new RegExp(`^/api/tasks/${USER}/with-session/nemo_agent$`),
+    label: '/api/tasks/me/with-session/nemo_agent',
     handler: authed((ctx, t, req, res) => createSession(ctx, t, req, res)),
   },
-  { method: 'POST', pattern: /^\/run_sse$/, handler: authed((ctx, t, req, res) => runSse(ctx, t, req, res)) },
+  {
+    method: 'POST',
+    pattern: /^\/run_sse$/,
+    label: '/run_sse',
+    handler: authed((ctx, t, req, res) => runSse(ctx, t, req, res)),
+  },
   {
     method: 'POST',
     pattern: new RegExp(`^/api/upload-video/nemo_agent/${USER}/${SEG}$`),
+    label: '/api/upload-video/nemo_agent/me/:sid',
     handler: authed((ctx, t, req, res, p) => upload(ctx, t, p[0]!, req, res)),
   },
   {
     method: 'GET',
     pattern: /^\/api\/credits\/balance\/simple$/,
+    label: '/api/credits/balance/simple',
     handler: authed((ctx, t, _q, res) => getCredits(ctx, t, res)),
   },
   {
     method: 'GET',
     pattern: new RegExp(`^/api/state/nemo_agent/${USER}/${SEG}/latest$`),
+    label: '/api/state/nemo_agent/me/:sid/latest',
     handler: authed((ctx, t, _q, res, p) => getState(ctx, t, p[0]!, res)),
   },
   {
     method: 'POST',
     pattern: /^\/api\/render\/proxy\/lambda$/,
+    label: '/api/render/proxy/lambda',
     handler: authed((_c, t, req, res, _p, r) => r.submit(t, req, res)),
   },
   {
     // The init-era path `/api/render/proxy/<id>` (§4.8) answers the same poll.
     method: 'GET',
     pattern: new RegExp(`^/api/render/proxy/(?:lambda/)?${SEG}$`),
+    label: '/api/render/proxy/lambda/:id',
     handler: authed((_c, t, _q, res, p, r) => r.poll(t, p[0]!, res)),
   },
   {
     method: 'POST',
     pattern: new RegExp(`^/api/render/proxy/lambda/${SEG}/cancel$`),
+    label: '/api/render/proxy/lambda/:id/cancel',
     handler: authed((_c, t, _q, res, p, r) => r.cancel(t, p[0]!, res)),
   },
   {
     method: 'GET',
     pattern: new RegExp(`^/api/render/proxy/${SEG}/download$`),
+    label: '/api/render/proxy/:id/download',
     handler: authed((_c, t, req, res, p, r) => r.download(t, p[0]!, req, res)),
   },
 ];
@@ -121,15 +139,35 @@ function responseFault(ctx: ServerContext, path: string, res: ServerResponse): b
   return false;
 }
 
+const ADMIN_PATHS = new Set(['/_nemo/faults', '/_nemo/stats', '/_nemo/renders']);
+
+/** The route label of a path for the admin stats: no session, render or file ids in it. */
+function routeLabel(method: string, path: string): string {
+  if (ADMIN_PATHS.has(path)) return `${method} ${path}`;
+  for (const prefix of ['/media/', '/renders/']) if (path.startsWith(prefix)) return `${method} ${prefix}*`;
+  const route = ROUTES.find((r) => r.method === method && r.pattern.test(path));
+  return route ? `${method} ${route.label}` : '(other)';
+}
+
+/** A percent-decoded path segment; a malformed escape (`%zz`, `%E0%A4`) is the client's error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw envelopeError(400, 400, 'Malformed percent-escape in the URL path');
+  }
+}
+
 async function dispatch(
   ctx: ServerContext,
   renders: RenderManager,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
+  checkHost(req, ctx.admin.allowedHosts);
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  ctx.store.countRequest(path);
   const method = req.method ?? 'GET';
+  ctx.store.countRequest(path, routeLabel(method, path));
   if (path.startsWith('/_nemo/')) return admin(ctx, renders, path, req, res);
   const readOnly = method === 'GET' || method === 'HEAD';
   if (readOnly && path.startsWith('/media/')) {
@@ -149,7 +187,7 @@ async function dispatch(
     if (!m) continue;
     pathMatched = true;
     if (route.method !== method) continue;
-    return route.handler(ctx, req, res, m.slice(1).map(decodeURIComponent), renders);
+    return route.handler(ctx, req, res, m.slice(1).map(decodeSegment), renders);
   }
   if (pathMatched) throw envelopeError(405, 405, `Method ${method} not allowed on ${path}`);
   throw envelopeError(404, 404, `Not found: ${method} ${path}`);

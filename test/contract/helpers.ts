@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { request } from 'undici';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { CredentialStore, StoredCredentials } from '../../src/api/auth.js';
 import { NemoClient, type NemoClientOptions } from '../../src/api/client.js';
@@ -108,10 +107,9 @@ export interface Stats {
   lastRenderCompletedAt: number | null;
 }
 
-/** GET /_nemo/stats (the server's admin endpoint). */
+/** The server's in-process stats (per path, per session). */
 export async function stats(server: RunningServer): Promise<Stats> {
-  const res = await request(`${server.url}/_nemo/stats`);
-  return (await res.body.json()) as Stats;
+  return server.stats();
 }
 
 export async function ffprobeDuration(file: string): Promise<number> {

@@ -164,16 +164,14 @@ describe('the agent', () => {
     expect(said.at(-1)).toMatch(/^Done: /);
   });
 
-  it('records each SSE frame it writes in /_nemo/stats sseWrites', async () => {
+  it('records each SSE frame it writes in the in-process stats() sseWrites', async () => {
     const s = await session();
     const r = await chat(base, s.token, s.sid, "add title 'Stats'");
-    const writes = (await call(base, 'GET', '/_nemo/stats')).json.sseWrites.filter(
-      (w: { sessionId: string }) => w.sessionId === s.sid,
-    );
-    const kinds = writes.map((w: { kind: string }) => w.kind).filter((k: string) => k !== 'heartbeat');
+    const writes = server.stats().sseWrites.filter((w) => w.sessionId === s.sid);
+    const kinds = writes.map((w) => w.kind).filter((k) => k !== 'heartbeat');
     expect(kinds).toEqual(['toolCall', 'toolResult', 'text']);
-    expect(writes.find((w: { kind: string }) => w.kind === 'text').text).toBe(texts(r.events).at(-1));
-    const seqs = writes.map((w: { seq: number }) => w.seq);
+    expect(writes.find((w) => w.kind === 'text')?.text).toBe(texts(r.events).at(-1));
+    const seqs = writes.map((w) => w.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     for (const w of writes) expect(w.writtenAt).toBeGreaterThan(1.7e12);
   });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseFaultFlag, type RunningServer, startServer } from '../../src/server/index.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import {
+  adminCall,
   CLIP,
   call,
   chat,
@@ -26,7 +27,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   clip = await makeClip(join(dir, 'clip.mp4'), CLIP);
-  server = await startServer({ heartbeatMs: 20, dataDir: join(dir, 'data') });
+  server = await startServer({ heartbeatMs: 20, dataDir: join(dir, 'data'), admin: true });
   base = server.url;
 });
 afterAll(async () => {
@@ -73,19 +74,19 @@ describe('fault specs', () => {
     expect(() => parseFaultFlag('rate-limit:times=0')).toThrow(/times must be/);
   });
 
-  it('are managed at run time through /_nemo/faults (loopback admin)', async () => {
-    const add = await call(base, 'POST', '/_nemo/faults', {
+  it('are managed at run time through /_nemo/faults (admin secret)', async () => {
+    const add = await adminCall(server, 'POST', '/_nemo/faults', {
       json: [{ name: 'html-503', path: '/api/credits', times: 2 }, { name: 'render-fail' }],
     });
     expect(add.status).toBe(200);
     expect(add.json.faults).toHaveLength(2);
     expect(server.faults.list()[0]).toEqual({ name: 'html-503', path: '/api/credits', times: 2 });
-    const bad = await call(base, 'POST', '/_nemo/faults', {
+    const bad = await adminCall(server, 'POST', '/_nemo/faults', {
       json: [{ name: 'render-fail' }, { name: 'nope' }],
     });
     expect(bad.status).toBe(400);
     expect(server.faults.list()).toHaveLength(2); // all or nothing
-    const cleared = await call(base, 'DELETE', '/_nemo/faults');
+    const cleared = await adminCall(server, 'DELETE', '/_nemo/faults');
     expect(cleared.json.faults).toEqual([]);
   });
 });
@@ -241,7 +242,7 @@ describe('each fault, in raw HTTP', () => {
   it('upload-reset: the socket dies part-way and nothing is stored', async () => {
     const token = await newToken(base);
     const sid = await newSession(base, token);
-    const before = (await call(base, 'GET', '/_nemo/stats')).json.uploadsStored;
+    const before = (await adminCall(server, 'GET', '/_nemo/stats')).json.uploadsStored;
     server.faults.add({ name: 'upload-reset' });
     const { body, contentType } = multipartBody([
       { name: 'big.mp4', data: Buffer.alloc(2 * 1024 * 1024, 7) },
@@ -253,7 +254,7 @@ describe('each fault, in raw HTTP', () => {
         headers: { 'content-type': contentType },
       }),
     ).rejects.toThrow();
-    const stats = (await call(base, 'GET', '/_nemo/stats')).json;
+    const stats = (await adminCall(server, 'GET', '/_nemo/stats')).json;
     expect(stats.uploadsStored).toBe(before);
     const state = (await call(base, 'GET', `/api/state/nemo_agent/me/${sid}/latest`, { token })).json.data
       .state;

@@ -46,6 +46,20 @@ export async function call(
   return { status: res.statusCode, headers: res.headers, body: buf, text, json };
 }
 
+/** A request to an admin endpoint (`/_nemo/…`) with the server's admin secret. */
+export function adminCall(
+  server: { url: string; adminSecret?: string },
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  opts: { json?: unknown; body?: Buffer | string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  if (!server.adminSecret) throw new Error('start the server with { admin: true }');
+  return call(server.url, method, path, {
+    ...opts,
+    headers: { 'x-nemo-admin': server.adminSecret, ...opts.headers },
+  });
+}
+
 /** A fresh anonymous token. */
 export async function newToken(base: string, clientId = randomUUID()): Promise<string> {
   const r = await call(base, 'POST', '/api/auth/anonymous-token', { headers: { 'x-client-id': clientId } });

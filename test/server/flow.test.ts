@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { makeClip, probeStreams, tempDir } from '../helpers/media.js';
 import {
   ATTRIBUTION,
+  adminCall,
   CLIP,
   call,
   chat,
@@ -89,7 +90,7 @@ describe('seeds flow against nemo serve (ADK events, v44 poll)', () => {
       id,
       status: 'completed',
       progress: 100,
-      outputUrl: `${base}/renders/${id}.mp4`,
+      outputUrl: expect.stringMatching(new RegExp(`^${base}/renders/[0-9a-f]{32}/${id}\\.mp4$`)),
     });
     expect(d.completedAt).toBeGreaterThanOrEqual(d.createdAt);
     expect(d.createdAt).toBeGreaterThan(1.7e12); // ms
@@ -110,12 +111,14 @@ describe('seeds flow against nemo serve (ADK events, v44 poll)', () => {
     const fallback = await call(base, 'GET', `/api/render/proxy/${id}/download`, { token });
     expect(fallback.status).toBe(200);
     expect(fallback.body.equals(file.body)).toBe(true);
-    const range = await call(base, 'GET', `/renders/${id}.mp4`, { headers: { range: 'bytes=100-' } });
+    const range = await call(base, 'GET', new URL(d.outputUrl).pathname, {
+      headers: { range: 'bytes=100-' },
+    });
     expect(range.status).toBe(206);
     expect(range.headers['content-range']).toBe(`bytes 100-${file.body.length - 1}/${file.body.length}`);
     expect(range.body.equals(file.body.subarray(100))).toBe(true);
 
-    const stats = (await call(base, 'GET', '/_nemo/stats')).json;
+    const stats = server.stats();
     expect(stats.renders).toContain(id);
     expect(stats.lastRenderCompletedAt).toBe(d.completedAt);
     expect(stats.runSse[sid]).toBe(1);
@@ -125,18 +128,22 @@ describe('seeds flow against nemo serve (ADK events, v44 poll)', () => {
 
 describe('registered renders (benchmarks)', () => {
   let server: RunningServer;
+  let dataDir: string;
   beforeAll(async () => {
-    server = await startServer();
+    dataDir = join(dir, 'registered-data');
+    server = await startServer({ admin: true, dataDir });
   });
   afterAll(() => server?.close());
 
   it('serves an existing file as a completed render, in place', async () => {
     const base = server.url;
     const token = await newToken(base);
-    const reg = await call(base, 'POST', '/_nemo/renders', { json: { path: clip } });
+    const inside = join(dataDir, 'clip.mp4');
+    await copyFile(clip, inside);
+    const reg = await adminCall(server, 'POST', '/_nemo/renders', { json: { path: inside } });
     expect(reg.status).toBe(200);
     const { id, url } = reg.json;
-    expect(url).toBe(`${base}/renders/${id}.mp4`);
+    expect(url).toMatch(new RegExp(`^${base}/renders/[0-9a-f]{32}/${id}\\.mp4$`));
     const poll = await call(base, 'GET', `/api/render/proxy/lambda/${id}`, { token });
     expect(poll.json.data).toMatchObject({ id, status: 'completed', progress: 100, outputUrl: url });
     const bytes = await readFile(clip);
@@ -145,7 +152,9 @@ describe('registered renders (benchmarks)', () => {
     expect(dl.body.equals(bytes)).toBe(true);
     const viaApi = await server.registerRender(clip);
     expect(viaApi.id).not.toBe(id);
-    const missing = await call(base, 'POST', '/_nemo/renders', { json: { path: join(dir, 'nope.mp4') } });
+    const missing = await adminCall(server, 'POST', '/_nemo/renders', {
+      json: { path: join(dataDir, 'nope.mp4') },
+    });
     expect(missing.status).toBe(400);
   });
 });
@@ -205,7 +214,7 @@ describe('the other shapes: typed SSE, v19 poll, silent edits, trailing apology,
     }
     expect(body.status).toBe('completed');
     expect(body.progress).toBe(100);
-    expect(body.output!.url).toBe(`${base}/renders/${id}.mp4`);
+    expect(body.output!.url).toMatch(new RegExp(`^${base}/renders/[0-9a-f]{32}/${id}\\.mp4$`));
     expect(seen).toEqual([...seen].sort((a, b) => a - b)); // progress never goes back
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
   });
