@@ -240,7 +240,8 @@ describe('where the token goes (item 18)', () => {
     const api = await serve((req, res) => {
       if (req.url?.startsWith('/api/render/proxy/')) {
         res.writeHead(302, { location: `http://127.0.0.2:${foreignPort}/hop` });
-        return res.end();
+        res.end();
+        return;
       }
       res.writeHead(200, { 'content-type': 'video/mp4' });
       res.end(video(5000));
