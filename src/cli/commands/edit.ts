@@ -129,6 +129,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         files,
         instruction,
         output: opts.output,
+        format: opts.format,
         musicPath: opts.music,
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,

@@ -21,8 +21,7 @@ export function refusedError(plan: Plan): UsageError {
   });
   return new UsageError(
     `the local engine does not understand ${each.join(' and ')}; nothing was edited`,
-    'it can do: trim silences, cuts, speed, colour, fades, rotate/flip/crop, logo, volume, music, ' +
-      `titles, captions, presets; by group:\n${formatSupported()}\n` +
+    `it can do: trim silences, cuts, fades, volume, picture, titles, captions, presets; by group:\n${formatSupported()}\n` +
       'try an instruction without editing: nemo plan "<instruction>" <file>',
   );
 }
@@ -81,6 +80,7 @@ export interface DryRunInput {
   files: string[];
   instruction: string;
   output?: string;
+  format?: 'mp4' | 'webm' | 'mov' | 'gif';
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
@@ -101,6 +101,8 @@ export async function runDryRun(ctx: Ctx, out: Output, input: DryRunInput): Prom
     const { dryRunPlan } = await import('../../engine/plan/dry-run.js');
     report = await dryRunPlan(plan, {
       files: input.files,
+      outPath: input.output,
+      format: input.format,
       musicPath: input.musicPath,
       captionsPath: input.captionsPath,
       asrModelPath: input.asrModelPath,

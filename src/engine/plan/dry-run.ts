@@ -9,6 +9,7 @@ import { applyOps } from '../apply.js';
 import { draftFromMedia, videoTrack } from '../draft-build.js';
 import { EditInputError } from '../errors.js';
 import type { Plan } from '../planner.js';
+import { checkMedia, checkPlan, plannedFormat } from '../preflight.js';
 import { probeMedia } from '../probe.js';
 import { segmentSpeed, sourceRange } from '../timeline-cut.js';
 import type { EditOp } from '../types.js';
@@ -49,6 +50,9 @@ export interface DryRunReport {
 
 export interface DryRunOptions {
   files: string[];
+  /** Where the edit would write (checked for its format like the real edit; nothing is written). */
+  outPath?: string;
+  format?: 'mp4' | 'webm' | 'mov' | 'gif';
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
@@ -59,6 +63,14 @@ const r3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /** Applies `plan` to the inputs as `localEdit` would, stopping before the render. Writes no file. */
 export async function dryRunPlan(plan: Plan, o: DryRunOptions): Promise<DryRunReport> {
+  // The same refusals as the real edit, before and after the probe.
+  const pre = {
+    outPath: o.outPath ?? `dry-run.${o.format ?? plannedFormat(plan.ops) ?? 'mp4'}`,
+    format: o.format,
+    musicPath: o.musicPath,
+    captionsPath: o.captionsPath,
+  };
+  await checkPlan(plan, pre);
   const files = o.files.map((f) => path.resolve(f));
   const media = await Promise.all(
     files.map(async (src) => {
@@ -69,6 +81,7 @@ export async function dryRunPlan(plan: Plan, o: DryRunOptions): Promise<DryRunRe
       }
     }),
   );
+  checkMedia(media, plan, pre);
   const skipped: string[] = [];
   const ops: EditOp[] = plan.ops.filter((op) => {
     if (op.op !== 'captions' || op.path || o.captionsPath) return true;

@@ -1,0 +1,134 @@
+/**
+ * `nemo plan` and `nemo edit --local --dry-run` through the built CLI: the plan as text and --json,
+ * durations and cuts with a file, nothing written; refused clauses exit 2 naming them, with the grouped,
+ * wrapped list of what is supported.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeClip } from '../helpers/media.js';
+import { ensureBuilt, events, nemo, tempDir, testEnv } from './helpers.js';
+
+let dir: string;
+let clip: string;
+// nothing of this file talks to a server: an API URL nothing listens on
+const env = () => testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' });
+
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = tempDir();
+  clip = await makeClip(join(dir, 'clip.mp4'), { durationS: 10 });
+}, 120_000);
+
+describe('nemo plan', () => {
+  it('prints each clause and what it became, and with a file the durations and cuts; writes nothing', async () => {
+    const before = readdirSync(dir).sort();
+    const r = await nemo(['plan', 'cut the first 2 seconds and the last 2 seconds', clip], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1\. "cut the first 2 seconds" → cut the first 2 s/);
+    expect(r.stdout).toMatch(
+      /2\. "the last 2 seconds" \(read as "cut the last 2 seconds"\) → cut the last 2 s/,
+    );
+    expect(r.stdout).toMatch(/result: 10 s → 6 s/);
+    expect(r.stdout).toMatch(/plays clip\.mp4 2-8 s → 0-6 s of the result/);
+    expect(r.stdout).toMatch(/removed: clip\.mp4 0-2 s, clip\.mp4 8-10 s/);
+    expect(r.stderr).toMatch(/dry run: nothing was written/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('--json: one plan event with the clauses, ops and the dry run', async () => {
+    const r = await nemo(['plan', 'cut 0:01-0:02 and 0:05-0:06, fade in', clip, '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const plan = events(r.stdout).find((e) => e.type === 'plan') as unknown as {
+      ops: unknown;
+      refused: unknown;
+      dryRun: { outputDurationMs: number; removed: { fromMs: number; toMs: number }[] };
+    };
+    expect(plan.ops).toEqual([
+      {
+        op: 'ranges',
+        keep: [],
+        cut: [
+          { fromMs: 1000, toMs: 2000 },
+          { fromMs: 5000, toMs: 6000 },
+        ],
+      },
+      { op: 'fade', picture: true, sound: true, inMs: 1000 },
+    ]);
+    expect(plan.refused).toEqual([]);
+    expect(plan.dryRun.outputDurationMs).toBeCloseTo(8000, -1);
+    expect(plan.dryRun.removed.map((x) => [x.fromMs, x.toMs])).toEqual([
+      [1000, 2000],
+      [5000, 6000],
+    ]);
+  });
+
+  it('without a file it plans only ("make it punchy for Instagram" keeps the preset)', async () => {
+    const r = await nemo(['plan', 'make it punchy for Instagram'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/colour grade: vivid \+ preset square/);
+  });
+
+  it.each([
+    ['make the title bigger', /there is no title to change/],
+    ['speed up the boring parts', /cannot tell which parts are boring.*trim silences/],
+    ['cut the boring parts', /cannot tell which parts are boring/],
+    ['translate captions', /cannot translate/],
+    ['remove the ums', /filler words/],
+    ['add lo-fi music', /did not understand "lo-fi"/],
+  ])('"%s" is refused: exit 2, the clause and the reason', async (instruction, reason) => {
+    const r = await nemo(['plan', instruction], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/REFUSED/);
+    expect(r.stderr).toMatch(reason);
+  });
+});
+
+describe('nemo edit --local --dry-run', () => {
+  it('prints the plan and the result it would give, and writes neither the output nor a draft', async () => {
+    const e = env();
+    const out = join(dir, 'never.mp4');
+    const r = await nemo(['edit', clip, 'trim to 4s, rotate 90', '--local', '--dry-run', '-o', out], {
+      env: e,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/keep the first 4 s/);
+    expect(r.stdout).toMatch(/rotate 90° clockwise/);
+    expect(r.stdout).toMatch(/result: 10 s → 4 s/);
+    expect(r.stderr).toMatch(/nothing was written \(the edit would write .*never\.mp4\)/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(e.NEMO_CONFIG_DIR as string, 'local', 'default', 'last-local-draft.json'))).toBe(
+      false,
+    );
+  });
+
+  it('refuses --dry-run without --local (the cloud plans on its server)', async () => {
+    const r = await nemo(['edit', clip, 'trim to 4s', '--dry-run', '--cloud'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--dry-run plans an on-device edit/);
+  });
+});
+
+describe('nemo edit --local with a clause it cannot read', () => {
+  it('exits 2 before any work, names every refused clause, lists what it can do grouped and wrapped', async () => {
+    const out = join(dir, 'refused.mp4');
+    const r = await nemo(
+      ['edit', clip, 'make the title bigger, trim silences, speed up the boring parts', '--local', '-o', out],
+      { env: env() },
+    );
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect(r.stderr).toMatch(/does not understand "make the title bigger" \(there is no title/);
+    expect(r.stderr).toMatch(/and "speed up the boring parts" \(nemo cannot tell/);
+    expect(r.stderr).toMatch(/→ it can do: .*trim/);
+    for (const group of ['cuts:', 'picture:', 'sound:', 'text:', 'clips:', 'export:'])
+      expect(r.stderr).toMatch(new RegExp(`^  ${group}`, 'm'));
+    const longest = Math.max(
+      ...r.stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('error:'))
+        .map((l) => l.length),
+    );
+    expect(longest).toBeLessThanOrEqual(120);
+  });
+});
