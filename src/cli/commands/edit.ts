@@ -21,6 +21,7 @@ export interface EditOptions {
   music?: string;
   captions?: string;
   asrModel?: string;
+  audioStream?: string;
   quality?: string;
   format?: 'mp4' | 'webm' | 'mov' | 'gif';
   timeout?: string;
@@ -82,6 +83,17 @@ function planJobs(ctx: Ctx, items: string[], opts: EditOptions): Job[] {
     checkOutputPath(output, locals, !!opts.force);
     return { items: [item], output, out: ctx.out.child(`[${basename(item)}] `, { file: item }) };
   });
+}
+
+/** --audio-stream N: a stream number 0, 1, 2… */
+function parseAudioStream(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()))
+    throw new UsageError(
+      `--audio-stream ${value}: not a stream number`,
+      'give 0 for the first audio stream, 1 for the second…',
+    );
+  return Number(value);
 }
 
 function printResult(out: Output, result: Record<string, unknown> & { output?: string; url?: string }): void {
@@ -157,6 +169,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         musicPath: opts.music,
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
+        audioStream: parseAudioStream(opts.audioStream),
       });
       printResult(job.out, { ...result });
       return;
