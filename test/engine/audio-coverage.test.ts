@@ -67,7 +67,7 @@ describe('where the audio does not cover the video, it counts as silence', () =>
     expect(Math.abs(d.video! * 1000 - (keeps[0]!.endMs - keeps[0]!.startMs))).toBeLessThanOrEqual(
       FRAME_MS + 1,
     );
-  });
+  }, 180_000);
 
   it('a cut from 0 keeps late audio late: the speech starts 0.67 s in, as in the source', async () => {
     const out = path.join(dir, 'late-audio-trim.mp4');
@@ -75,5 +75,5 @@ describe('where the audio does not cover the video, it counts as silence', () =>
     expect(Math.abs((await firstSoundMs(out)) - clip.speech[0]!.startMs)).toBeLessThanOrEqual(FRAME_MS + 30);
     const d = await streamDurations(out);
     expect(Math.abs(d.audio! - 3)).toBeLessThanOrEqual(FRAME_MS / 1000 + 0.03);
-  });
+  }, 180_000);
 });

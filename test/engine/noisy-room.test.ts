@@ -1,6 +1,12 @@
-import path from 'node:path';
+import path, { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adaptiveThreshold, measureLevels, noiseProfile } from '../../src/engine/analysis/noise-floor.js';
+import {
+  adaptiveThreshold,
+  type LevelProfile,
+  measureLevels,
+  noiseProfile,
+  pausesFromLevels,
+} from '../../src/engine/analysis/noise-floor.js';
 import { detectPauses, detectSilences, keepIntervals } from '../../src/engine/analysis/silence.js';
 import { localEdit } from '../../src/engine/index.js';
 import { probeStreams, streamDurations, tempDir } from '../helpers/media.js';
@@ -34,7 +40,7 @@ beforeAll(async () => {
     );
   }
   music = await makeMusic(path.join(dir, 'music.wav'), 6);
-}, 120_000);
+}, 300_000);
 afterAll(() => cleanup());
 
 async function score(label: string, method: 'speech-aware' | 'fixed') {
@@ -121,5 +127,62 @@ describe('"trim silences" in a noisy room, measured on the output', () => {
     expect(Math.abs(d.video! - keptS)).toBeLessThanOrEqual(1 / FPS + 0.001);
     const { streams } = await probeStreams(out);
     expect(Number(streams.find((x) => x.codec_type === 'video')!.nb_frames)).toBe(Math.round(keptS * FPS));
+  }, 180_000);
+});
+
+describe('noise-floor rules (pure)', () => {
+  const profile = (levels: number[]): LevelProfile => ({
+    frameMs: 10,
+    levels,
+    audioStartMs: 0,
+    audioEndMs: levels.length * 10,
+  });
+  const run = (db: number, frames: number): number[] => Array(frames).fill(db);
+
+  it('hysteresis: speech starts 2 dB over the threshold and ends 2 dB under it', () => {
+    // −30 floor, then −21 (over −25+2): sound; −26 (inside the band): still sound; −28: pause again.
+    const levels = [...run(-30, 30), ...run(-21, 10), ...run(-26, 10), ...run(-28, 30)];
+    expect(pausesFromLevels(profile(levels), -25)).toEqual([
+      { startMs: 0, endMs: 300 },
+      { startMs: 500, endMs: 800 },
+    ]);
+    // A level inside the band never starts speech.
+    expect(pausesFromLevels(profile([...run(-30, 30), ...run(-24, 10), ...run(-30, 30)]), -25)).toEqual([
+      { startMs: 0, endMs: 700 },
+    ]);
+  });
+
+  it('drops bursts under 30 ms and pauses under 200 ms', () => {
+    const click = [...run(-40, 30), ...run(-10, 2), ...run(-40, 30)];
+    expect(pausesFromLevels(profile(click), -25)).toEqual([{ startMs: 0, endMs: 620 }]);
+    const shortPause = [...run(-10, 30), ...run(-40, 15), ...run(-10, 30)];
+    expect(pausesFromLevels(profile(shortPause), -25)).toEqual([]);
+  });
+
+  it('finds no threshold without a steady floor, contrast, or a finite floor', () => {
+    const speechAndFloor = [...run(-35, 40), ...run(-15, 60)];
+    expect(adaptiveThreshold(noiseProfile(speechAndFloor)).thresholdDb).toBe(-25);
+    expect(adaptiveThreshold(noiseProfile([...run(-22, 40), ...run(-15, 60)])).reason).toMatch(
+      /only 7\.0 dB/,
+    );
+    const ramp = Array.from({ length: 100 }, (_, k) => -60 + k * 0.5);
+    expect(adaptiveThreshold(noiseProfile(ramp)).reason).toMatch(/not a steady noise floor/);
+    expect(adaptiveThreshold(noiseProfile([...run(-Infinity, 40), ...run(-15, 60)])).reason).toMatch(
+      /digital silence/,
+    );
+  });
+});
+
+describe('speech-aware detection on the npm ffmpeg 4.1 fallback', () => {
+  it('finds the same pauses in the −33 dBFS recording (±20 ms)', async () => {
+    const file = clips.get('-33')!.file;
+    const modern = await detectPauses('ffmpeg', file);
+    const old = await detectPauses(resolve('node_modules/@ffmpeg-installer/linux-x64/ffmpeg'), file);
+    expect(old.method).toBe('adaptive');
+    expect(old.silences).toHaveLength(modern.silences.length);
+    old.silences.forEach((s, k) => {
+      expect(Math.abs(s.startMs - modern.silences[k]!.startMs)).toBeLessThanOrEqual(20);
+      expect(Math.abs(s.endMs - modern.silences[k]!.endMs)).toBeLessThanOrEqual(20);
+    });
   });
 });

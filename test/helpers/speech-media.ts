@@ -4,6 +4,7 @@
  * espeak-ng on PATH, or FIXTURE_FFMPEG) so `bench/silence-accuracy.js` can transpile and reuse it.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -59,6 +60,21 @@ export async function rmsDb(file: string): Promise<number> {
   return m[1] === '-inf' ? Number.NEGATIVE_INFINITY : Number(m[1]);
 }
 
+type Phrase = { file: string; ms: number; soundFrom: number; soundTo: number };
+/** Utterances already made, by folder and text: fixtures in one folder share them. */
+const phraseCache = new Map<string, Promise<Phrase>>();
+
+function cachedPhrase(dir: string, text: string): Promise<Phrase> {
+  const key = `${dir}\0${text}`;
+  let phrase = phraseCache.get(key);
+  if (!phrase) {
+    const base = `phrase-${createHash('sha1').update(text).digest('hex').slice(0, 12)}`;
+    phrase = phraseWav(dir, text, base);
+    phraseCache.set(key, phrase);
+  }
+  return phrase;
+}
+
 /** One utterance as a 48 kHz mono WAV, plus where its sound starts and ends inside it (ms). */
 async function phraseWav(
   dir: string,
@@ -88,8 +104,7 @@ async function phraseWav(
 export async function makeSpeechClip(dir: string, name: string, o: SpeechClipOptions): Promise<SpeechClip> {
   if (o.pausesS.length !== o.phrases.length + 1) throw new Error('pausesS needs phrases.length + 1 entries');
   const phrases = [];
-  for (const [k, text] of o.phrases.entries())
-    phrases.push(await phraseWav(dir, text, `${name}.phrase-${k}`));
+  for (const text of o.phrases) phrases.push(await cachedPhrase(dir, text));
   const speech: Span[] = [];
   const pauses: Span[] = [];
   const inputs: string[] = [];
@@ -182,6 +197,8 @@ export interface CutScore {
   /** Pause time removed, ms, and as a share of the removable time, %. */
   removedMs: number;
   removedPct: number;
+  /** Smallest gap between an utterance's sound and a cut next to it, ms (how much of the margin is left). */
+  minMarginMs: number;
 }
 
 function overlapMs(a: Span, keeps: Span[]): number {
@@ -218,7 +235,17 @@ export function scoreCuts(
     if (removable >= minCut) removableMs += removable;
     removedMs += p.endMs - p.startMs - overlapMs(p, keeps);
   }
+  // Only margins next to a cut count: not the media's own start and end.
+  let minMarginMs = Number.POSITIVE_INFINITY;
+  const audioEnd = clip.pauses[clip.pauses.length - 1]?.endMs ?? 0;
+  for (const s of clip.speech) {
+    const k = keeps.find((x) => x.startMs <= s.startMs + 1 && x.endMs >= s.endMs - 1);
+    if (!k) continue;
+    if (k.startMs > 1) minMarginMs = Math.min(minMarginMs, s.startMs - k.startMs);
+    if (k.endMs < audioEnd - 1) minMarginMs = Math.min(minMarginMs, k.endMs - s.endMs);
+  }
   return {
+    minMarginMs,
     speechKeptPct: (100 * keptSpeech) / speechMs,
     clipped,
     speechLostMs: speechMs - keptSpeech,

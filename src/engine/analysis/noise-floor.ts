@@ -36,10 +36,13 @@ export async function measureLevels(
   const levels: number[] = [];
   let firstMs: number | undefined;
   let lastMs = 0;
-  const args = ['-nostdin', '-hide_banner', '-nostats', '-i', mediaPath, '-map', '0:a:0', '-vn'];
+  // As runFfmpeg's passes: `-progress pipe:3` keeps the stall watchdog fed without touching stdout.
+  const args = ['-nostdin', '-hide_banner', '-nostats', '-progress', 'pipe:3'];
+  args.push('-i', mediaPath, '-map', '0:a:0', '-vn');
   const { stderr } = await runProcess(ffmpegPath, [...args, '-af', chain, '-f', 'null', '-'], {
     purpose: 'analysis',
     signal: opts.signal,
+    progressFd: true,
     keepStdout: false,
     onStdoutLine: (line) => {
       if (line.startsWith('frame:')) {
