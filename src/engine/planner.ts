@@ -105,6 +105,10 @@ const CANNOT: [RegExp, string][] = [
       'say "add captions" and pass --captions translated.srt',
   ],
   [/\bunmute\b/, 'there is nothing to unmute: nemo keeps the sound unless told to mute it'],
+  [
+    /^(?:make|get)\s+(?:it|the video|the clip|this)\s+(?:a bit |a little |much )?(?:shorter|longer)$/,
+    'say how: "trim to 30s", "cut the last 5 seconds", "trim silences" or "make it fit Shorts"',
+  ],
 ];
 
 /**

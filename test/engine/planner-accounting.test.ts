@@ -174,6 +174,8 @@ describe('planner: compound and common requests', () => {
     ['make it fit in 30 seconds', [{ op: 'fit', maxMs: 30000 }]],
     ['speed up silences', [{ op: 'speedSilence', factor: 4 }]],
     ['speed up the pauses 8x', [{ op: 'speedSilence', factor: 8 }]],
+    ['trim the silence at the start', [{ op: 'trimIntro' }]],
+    ['trim the end by 3 seconds', [{ op: 'cutEnd', ms: 3000 }]],
     ['export for YouTube Shorts', [{ op: 'preset', name: 'tiktok' }]],
     ['instagram reels with crop', [{ op: 'preset', name: 'tiktok', fit: 'crop' }]],
   ])('%s', (text, expected) => {
@@ -184,6 +186,7 @@ describe('planner: compound and common requests', () => {
     expect(refusal('add a logo').reason).toMatch(/image file/);
     expect(refusal('crop it').reason).toMatch(/which shape/);
     expect(refusal('rotate 45 degrees').reason).toMatch(/quarter turns/);
+    expect(refusal('make it shorter').reason).toMatch(/say how/);
   });
 
   it('groups what it supports for the error', () => {

@@ -15,8 +15,18 @@ const TRIM_VERBS =
 const AGGRESSIVE = /\b(?:aggressive(?:ly)?|tight(?:ly)?|hard)\b|激进/;
 const GENTLE = /\b(?:gentle|gently|light(?:ly)?|soft(?:ly)?|conservative(?:ly)?)\b|轻/;
 
+/** "the silence at the start": the silent intro, not every silence. */
+const LEADING_SILENCE =
+  /\b(?:leading silence|(?:silence|silent part|pause) at the (?:start|beginning)|silent (?:start|beginning))\b/;
+
 export const trimSilence: Rule = (c) => {
-  if (!has(c, SILENCE_WORDS) || !has(c, TRIM_VERBS) || has(c, /\b(?:audio|sound)\b/) || has(c, /\bintro\b/))
+  if (
+    !has(c, SILENCE_WORDS) ||
+    !has(c, TRIM_VERBS) ||
+    has(c, /\b(?:audio|sound)\b/) ||
+    has(c, /\bintro\b/) ||
+    has(c, LEADING_SILENCE)
+  )
     return undefined;
   const eat: Eaten[] = [SILENCE_WORDS, TRIM_VERBS, AGGRESSIVE, GENTLE];
   if (has(c, AGGRESSIVE)) return { ops: [{ op: 'trimSilence', thresholdDb: -25, marginMs: 100 }], eat };
@@ -27,9 +37,10 @@ export const trimSilence: Rule = (c) => {
 
 export const trimIntro: Rule = (c) => {
   const verbs = /\b(?:trim|cut|remove|skip|drop|delete)\b|剪|去|删/;
-  if (!has(c, /\bintro\b|片头|开头/) || !has(c, verbs)) return undefined;
+  const intro = /\bintro\b|片头|开头/;
+  if ((!has(c, intro) && !has(c, LEADING_SILENCE)) || !has(c, verbs)) return undefined;
   const t = findTimeMatch(c.masked);
-  const eat: Eaten[] = [/\bintro\b|片头|开头/, verbs, /\b(?:from|leading|silent|first|opening)\b/];
+  const eat: Eaten[] = [intro, LEADING_SILENCE, verbs, /\b(?:from|leading|silent|first|opening)\b/];
   if (t) eat.push(t.matched);
   return { ops: [t === undefined ? { op: 'trimIntro' } : { op: 'trimIntro', ms: t.ms }], eat };
 };
@@ -96,7 +107,7 @@ export const cutEdge: Rule = (c) => {
   const ops: EditOp[] = [];
   if (start) ops.push({ op: 'cutStart', ms: t.ms });
   if (end) ops.push({ op: 'cutEnd', ms: t.ms });
-  return { ops, eat: [EDGE_VERBS, END_WORDS, START_WORDS, t.matched, /\b(?:from|off|at)\b/] };
+  return { ops, eat: [EDGE_VERBS, END_WORDS, START_WORDS, t.matched, /\b(?:from|off|at|by)\b/] };
 };
 
 /** "trim to 30s", "trim it down to 1:30", "keep the first 10 seconds", "make it 30s long". */
