@@ -4,7 +4,7 @@
 // else loads the bundled program (dist/bin/nemo.js, built by scripts/bundle.mjs).
 const argv = process.argv.slice(2);
 const lone = argv.length === 1 ? argv[0] : undefined;
-if (lone === '--version' || lone === '-V') {
+if (lone === '--version' || lone === '-v' || lone === '-V' || lone === 'version') {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.version}\n`);

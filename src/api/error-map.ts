@@ -67,7 +67,7 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
     const registerUrl = ctx.userId
       ? `${ctx.webURL.replace(/\/+$/, '')}/register?bind=${encodeURIComponent(ctx.userId)}`
       : undefined;
-    return new InsufficientCreditsError(`Not enough credits: ${message}`, {
+    return new InsufficientCreditsError(sameThing(message, 'credits') ? message : `Not enough credits: ${message}`, {
       ...opts,
       registerUrl,
       hint: registerUrl
@@ -113,4 +113,9 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
 
 function isTokenForbidden(status: number, message: string): boolean {
   return status === 403 && /token|expired|invalid|unauthori[sz]ed/i.test(message);
+}
+
+/** True when the server's own message already says what nemo's prefix would (so it is said once). */
+function sameThing(message: string, word: string): boolean {
+  return new RegExp(word, 'i').test(message);
 }

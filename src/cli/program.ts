@@ -1,4 +1,5 @@
-import { type Command, Option, Command as Program } from 'commander';
+import { Argument, type Command, Option, Command as Program } from 'commander';
+import { OUTPUT_FORMATS, QUALITIES } from '../base/media.js';
 import { packageVersion } from '../base/version.js';
 import { runIO } from './active.js';
 
@@ -26,7 +27,7 @@ function lazy(load: Loader, exportName = 'run') {
   };
 }
 
-const quality = () => new Option('--quality <quality>', 'export quality: low | medium | high');
+const quality = () => new Option('--quality <quality>', `export quality: ${QUALITIES.join(' | ')}`);
 const timeout = () =>
   new Option('--timeout <seconds>', 'give up waiting for the render after this long (it keeps running)');
 const session = () => new Option('--session <id>', 'use this session instead of the current one');
@@ -58,8 +59,9 @@ function addEdit(program: Command): void {
       'with --local: which audio stream of a multi-track clip (0, 1…; default: the default one)',
     )
     .option('--dry-run', 'with --local: print the plan, durations and cuts; write nothing')
+    .option('--reencode', 'with --local: re-encode the whole video (no smart render of cut-only edits)')
     .addOption(quality())
-    .addOption(new Option('--format <format>', 'output container').choices(['mp4', 'webm', 'mov', 'gif']))
+    .addOption(new Option('--format <format>', 'output container').choices([...OUTPUT_FORMATS]))
     .addOption(timeout())
     .option('--stream', "cloud: show the agent's text live as it is written (ADK streaming)")
     .addHelpText(
@@ -151,7 +153,7 @@ function addSimple(program: Command): void {
       'wait for (and download) a render already submitted; defaults to the last one',
     )
     .addOption(quality())
-    .addOption(new Option('--format <format>', 'output container').choices(['mp4', 'webm', 'mov', 'gif']))
+    .addOption(new Option('--format <format>', 'output container').choices([...OUTPUT_FORMATS]))
     .addOption(session())
     .addOption(timeout())
     .option('--no-download', 'print the render URL instead of downloading')
@@ -345,7 +347,7 @@ function addTools(program: Command): void {
 
   program
     .command('completion')
-    .argument('<shell>', 'bash | zsh | fish')
+    .addArgument(new Argument('<shell>', 'bash | zsh | fish').choices(['bash', 'zsh', 'fish']))
     .description('print a shell completion script')
     .addHelpText(
       'after',
@@ -361,13 +363,29 @@ function addTools(program: Command): void {
     });
 
   program
+    .command('version')
+    .description("print nemo's version (--json: with Node's)")
+    .action(() => {
+      const json = program.opts().json === true;
+      runIO().stdout.write(
+        json
+          ? `${JSON.stringify({ version: packageVersion(), node: process.versions.node })}\n`
+          : `${packageVersion()}\n`,
+      );
+    });
+
+  program
     .command('help')
     .argument('[topic...]', 'a command (e.g. "auth login") or "exit-codes"')
     .description('show help for a command, or the exit codes')
     .action(async (topic: string[]) => {
       if (topic.join(' ') === 'exit-codes') {
-        const { exitCodesText } = await import('./exit-codes.js');
-        runIO().stdout.write(`nemo exit codes:\n${exitCodesText()}\n`);
+        const { EXIT_CODE_TABLE, exitCodesText } = await import('./exit-codes.js');
+        runIO().stdout.write(
+          program.opts().json === true
+            ? `${JSON.stringify(EXIT_CODE_TABLE)}\n`
+            : `nemo exit codes:\n${exitCodesText()}\n`,
+        );
         return;
       }
       let target: Command = program;
@@ -392,7 +410,7 @@ export function buildProgram(): Command {
     .description(
       'nemo: a command-line video editor. Cloud edits through the NemoVideo API, or on-device with --local.',
     )
-    .version(packageVersion(), '-V, --version')
+    .version(packageVersion(), '-v, --version')
     .option('--json', 'machine-readable output: one JSON object, or NDJSON events for long commands')
     .option('-q, --quiet', 'only errors on stderr')
     .option('--no-color', 'no colours (also NO_COLOR)')
