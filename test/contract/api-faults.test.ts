@@ -60,7 +60,8 @@ describe('auth faults', () => {
     server.faults.add({ name: 'expire-token' });
     const err = await c.credits.get().catch((e) => e);
     expect(err).toBeInstanceOf(AuthError);
-    expect(err.code).toBe(1001);
+    expect(err.serverCode).toBe(1001);
+    expect(err.code).toBe('auth');
     expect(err.hint).toMatch(/NEMO_TOKEN/);
   });
   it('the same client id asking again within the window gets a RateLimitError naming NEMO_TOKEN', async () => {
