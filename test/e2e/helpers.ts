@@ -111,16 +111,19 @@ export function tempDir(prefix = 'nemo-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** `GET /_nemo/stats` of a running `nemo serve`. */
+/** The in-process stats (per path, per session) of a `nemo serve` started by `startSuite`. */
 export async function serverStats(url: string): Promise<{
   requests: Record<string, number>;
   uploadsStored: number;
   runSse: Record<string, number>;
   renders: string[];
 }> {
-  const res = await fetch(`${url}/_nemo/stats`);
-  return (await res.json()) as Awaited<ReturnType<typeof serverStats>>;
+  const server = suites.get(url);
+  if (!server) throw new Error(`no server of startSuite at ${url}`);
+  return server.stats();
 }
+
+const suites = new Map<string, RunningServer>();
 
 export const totalRequests = (s: { requests: Record<string, number> }): number =>
   Object.entries(s.requests)
@@ -139,6 +142,7 @@ export async function startSuite(
 ): Promise<{ server: RunningServer; dir: string; clip: string }> {
   await ensureBuilt();
   const server = await startServer({ port: 0, ...opts });
+  suites.set(server.url, server);
   const dir = tempDir();
   return { server, dir, clip: await clipIn(dir) };
 }
