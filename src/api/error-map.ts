@@ -46,7 +46,7 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
   ) {
     return new AuthError(`Authentication failed: ${message}`, {
       ...opts,
-      hint: 'The token is invalid or expired.',
+      hint: 'The token is invalid or expired; a token from NEMO_TOKEN (or the token option) is never replaced automatically.',
     });
   }
   if (
