@@ -33,6 +33,13 @@ function samePath(a: string, b: string): boolean {
 
 /** Checks an output path before any work: its directory exists, it is not an input, and it does not exist unless --force. */
 export function checkOutputPath(output: string, inputs: readonly string[], force: boolean): void {
+  // `-o -` would otherwise write a file literally named "-": a video is not streamed to stdout (MP4
+  // needs a seekable file for its index), so say so instead
+  if (output === '-')
+    throw new UsageError(
+      'nemo writes videos to files, not to stdout (-o -)',
+      'give a file name, e.g. -o out.mp4; nemo prints the path on stdout (pipe it: cat "$(nemo edit …)")',
+    );
   const dir = dirname(resolve(output));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`the output directory ${dir} does not exist`, `create it first: mkdir -p '${dir}'`);

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server/index.js';
 import { nemoIn } from '../helpers/in-process.js';
-import { BIN, ensureBuilt, ROOT, testEnv } from './helpers.js';
+import { BIN, ensureBuilt, ROOT, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -93,5 +93,36 @@ describe('the manual page', () => {
     if (man.error) return; // no man(1) on this machine: the structure above is still checked
     expect(man.stdout).toMatch(/EXIT STATUS/);
     expect(spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' }).status).toBe(0);
+  });
+});
+
+describe('requests that are only half clear are refused (exit 2), in process', () => {
+  it('-o - is refused, and no file named "-" appears', async () => {
+    const dir = tempDir();
+    const r = await nemoIn(
+      ['edit', join(ROOT, 'samples', 'sample.mp4'), 'trim silences', '--local', '-o', '-'],
+      {
+        env: testEnv(),
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not to stdout/);
+    expect(existsSync(join(dir, '-'))).toBe(false);
+  });
+
+  it('several files with --local and no word about joining: exit 2 with both fixes; "join" or --each goes on', async () => {
+    const clip = join(ROOT, 'samples', 'sample.mp4');
+    const r = await nemoIn(['edit', clip, clip, 'trim silences', '--local'], { env: testEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/does not say to join them/);
+    expect(r.stderr).toMatch(/join the clips.*--each/);
+    for (const args of [
+      ['edit', clip, clip, 'join the clips, trim silences', '--local', '--dry-run'],
+      ['edit', clip, clip, 'trim silences', '--local', '--each', '--dry-run'],
+    ]) {
+      const ok = await nemoIn(args, { env: testEnv() });
+      expect(ok.code, ok.stderr).toBe(0);
+    }
   });
 });

@@ -29,7 +29,16 @@ export interface EditOptions {
   stream?: boolean;
   /** --local: print the plan (and its cuts) and write nothing. */
   dryRun?: boolean;
+  /** --local: re-encode the whole output (never copy untouched GOPs). */
+  reencode?: boolean;
 }
+
+/**
+ * Words that ask for several clips to become one video. Several files with --local and none of these
+ * (and no --each) is refused: silently joining them is one reading of two.
+ */
+const SAYS_JOIN =
+  /\b(join\w*|concat\w*|combin\w*|merg\w*|stitch\w*|splic\w*|montage|together|one after (?:the )?other|back to back|transitions?|crossfades?|cross-fades?|dissolves?)\b|拼接|合并|连接|转场/i;
 
 interface Job {
   items: string[];
@@ -126,8 +135,15 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       'add --local, or ask the cloud agent for captions',
     );
   }
+  if (!local && opts.reencode)
+    throw new UsageError('--reencode is for --local edits', 'add --local, or drop --reencode');
   if (local && opts.stream)
     throw new UsageError('--stream is for the cloud agent', 'drop --stream, or drop --local');
+  if (local && !opts.each && items.length > 1 && !SAYS_JOIN.test(instruction))
+    throw new UsageError(
+      `${items.length} files, and the instruction does not say to join them`,
+      `say so ("join the clips, ${instruction}"), or add --each to edit each file on its own`,
+    );
   if (opts.dryRun) {
     if (!local)
       throw new UsageError(
@@ -145,6 +161,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         musicPath: opts.music,
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
+        reencode: !!opts.reencode,
       });
     return;
   }
@@ -170,6 +187,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
         audioStream: parseAudioStream(opts.audioStream),
+        reencode: !!opts.reencode,
       });
       printResult(job.out, { ...result });
       return;
