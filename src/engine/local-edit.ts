@@ -9,6 +9,7 @@ import { planInstruction, SUPPORTED_OPERATIONS } from './planner.js';
 import { audioStreamNotes, checkMedia, checkPlan, plannedFormat } from './preflight.js';
 import { probeMedia } from './probe.js';
 import { renderDraft } from './runner.js';
+import { renderPathNote } from './smart/notes.js';
 import type { PlanResult, RenderProgress, RenderResult } from './types.js';
 
 /** Progress the CLI can print while `localEdit` works. */
@@ -34,6 +35,8 @@ export interface LocalEditOptions {
   signal?: AbortSignal;
   /** Replace an existing output (--force). */
   overwrite?: boolean;
+  /** Re-encode the whole output even when the smart path (copy the GOPs no cut touches) could be taken. */
+  reencode?: boolean;
 }
 
 export interface LocalEditResult {
@@ -82,8 +85,14 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
     format,
     quality: o.quality,
     overwrite: o.overwrite,
+    reencode: o.reencode,
     onProgress: (p) => o.onEvent?.({ type: 'render.progress', ...p }),
   });
+  const pathNote = renderPathNote(render.renderPath);
+  if (pathNote) {
+    notes.push(pathNote);
+    o.onEvent?.({ type: 'note', note: pathNote });
+  }
   return { outPath: render.path, draft, plan, notes, render };
 }
 

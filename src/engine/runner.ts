@@ -13,6 +13,7 @@ import { abortAware, EditInputError } from './errors.js';
 import { findFfmpeg, getCapabilities } from './ffmpeg.js';
 import { probeMedia } from './probe.js';
 import { runProcess } from './process.js';
+import { renderSmart } from './smart/render-hook.js';
 import type { Capabilities, RenderOptions, RenderProgress, RenderResult } from './types.js';
 
 const BASE_ARGS = ['-nostdin', '-hide_banner', '-y'];
@@ -158,6 +159,11 @@ export async function renderDraft(
   let tmp: string | undefined;
   try {
     const env = await ffmpegEnv(ffmpeg, workDir);
+    // Cut-only edits of a suitable H.264 file copy the GOPs no cut touches (smart/); `reencode` forces the full path.
+    const smart = opts.reencode
+      ? undefined
+      : await renderSmart(ready, { format, caps, workDir, resolve, env, opts, target, publish });
+    if (smart?.result) return smart.result;
     const base: CompileOptions = { caps, workDir, resolveSrc: resolve, format, quality: opts.quality };
     const compiled = compileDraft(ready, await analysisPasses(ready, base, caps, env, opts.signal));
     const script = await prepare(compiled, workDir, 'render');
@@ -188,7 +194,16 @@ export async function renderDraft(
     publish(tmp, target, { replace: opts.overwrite });
     tmp = undefined;
     const { size } = await stat(target);
-    return { path: target, durationMs: compiled.durationMs, encodePasses: 1, bytes: size };
+    return {
+      path: target,
+      durationMs: compiled.durationMs,
+      encodePasses: 1,
+      bytes: size,
+      renderPath: {
+        path: 'full',
+        reasons: opts.reencode ? ['a full re-encode was asked for'] : (smart?.reasons ?? []),
+      },
+    };
   } catch (err) {
     throw abortAware(err, opts.signal);
   } finally {

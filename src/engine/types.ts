@@ -82,6 +82,19 @@ export interface RenderOptions {
   quality?: 'low' | 'medium' | 'high';
   /** Replace an existing output (the CLI's --force); without it the render never replaces a file. */
   overwrite?: boolean;
+  /** Always re-encode the whole output (never the smart path of src/engine/smart/). */
+  reencode?: boolean;
+}
+
+/** Which way a render went: 'smart' copied the untouched GOPs; 'full' re-encoded all, for `reasons`. */
+export interface RenderPath {
+  path: 'smart' | 'full';
+  reasons: string[];
+  /** smart: output frames copied / all output frames. */
+  copiedFrames?: number;
+  frames?: number;
+  /** smart: wall time of each step, ms. */
+  timings?: Record<string, number>;
 }
 
 export interface RenderResult {
@@ -90,6 +103,7 @@ export interface RenderResult {
   /** How many ffmpeg encode passes ran (always 1 for a render; analysis passes are not encodes). */
   encodePasses: number;
   bytes: number;
+  renderPath?: RenderPath;
 }
 
 /** Where the engine found its binaries. */

@@ -21,6 +21,8 @@ export interface LocalEditInput {
   captionsPath?: string;
   asrModelPath?: string;
   audioStream?: number;
+  /** --reencode: never the smart path. */
+  reencode?: boolean;
 }
 
 export interface LocalEditResult {
@@ -85,6 +87,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       onEvent,
       signal: ctx.interrupt.signal,
       overwrite: input.force,
+      reencode: input.reencode,
     });
   } catch (err) {
     render.fail();

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { DryRunReport } from '../../engine/plan/dry-run.js';
 import { describeOp, formatPlanClauses, formatSupported } from '../../engine/plan/explain.js';
 import type { Plan } from '../../engine/planner.js';
+import { renderPathLine } from '../../engine/smart/notes.js';
 import { fmtSeconds } from '../../timeline/index.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
@@ -74,6 +75,10 @@ export function printPlan(
     );
   for (const note of report.notes) out.data(`  • ${note}`);
   for (const s of report.skipped) out.data(`  (not in a dry run: ${s})`);
+  if (report.renderPath)
+    out.data(
+      `  ${renderPathLine(report.renderPath)}${report.renderPath.path === 'smart' ? ' (--reencode: re-encode it all)' : ''}`,
+    );
 }
 
 export interface DryRunInput {
@@ -84,6 +89,8 @@ export interface DryRunInput {
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
+  /** --reencode: the plan says the edit re-encodes everything. */
+  reencode?: boolean;
 }
 
 /**
@@ -106,6 +113,7 @@ export async function runDryRun(ctx: Ctx, out: Output, input: DryRunInput): Prom
       musicPath: input.musicPath,
       captionsPath: input.captionsPath,
       asrModelPath: input.asrModelPath,
+      reencode: input.reencode,
       signal: ctx.interrupt.signal,
     });
   }

@@ -3,6 +3,8 @@
  * captions file) without rendering. It writes nothing; speech recognition for captions is left for the
  * real edit (it is not cheap), and said so.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { placeSegments } from '../../timeline/index.js';
 import { applyOps } from '../apply.js';
@@ -11,6 +13,7 @@ import { EditInputError } from '../errors.js';
 import type { Plan } from '../planner.js';
 import { checkMedia, checkPlan, plannedFormat } from '../preflight.js';
 import { probeMedia } from '../probe.js';
+import { decideRenderPath } from '../smart/render-hook.js';
 import { segmentSpeed, sourceRange } from '../timeline-cut.js';
 import type { EditOp } from '../types.js';
 
@@ -46,6 +49,8 @@ export interface DryRunReport {
   notes: string[];
   /** Ops not run in a dry run, and why. */
   skipped: string[];
+  /** Which way the render would go: smart (copy the GOPs no cut touches) or a full re-encode, and why. */
+  renderPath?: { path: 'smart' | 'full'; reasons: string[]; share?: number };
 }
 
 export interface DryRunOptions {
@@ -57,6 +62,8 @@ export interface DryRunOptions {
   captionsPath?: string;
   asrModelPath?: string;
   signal?: AbortSignal;
+  /** The edit would run with --reencode (never the smart path). */
+  reencode?: boolean;
 }
 
 const r3 = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -70,7 +77,7 @@ export async function dryRunPlan(plan: Plan, o: DryRunOptions): Promise<DryRunRe
     musicPath: o.musicPath,
     captionsPath: o.captionsPath,
   };
-  await checkPlan(plan, pre);
+  const format = await checkPlan(plan, pre);
   const files = o.files.map((f) => path.resolve(f));
   const media = await Promise.all(
     files.map(async (src) => {
@@ -129,7 +136,9 @@ export async function dryRunPlan(plan: Plan, o: DryRunOptions): Promise<DryRunRe
     if (info.kind !== 'image' && info.durationMs - cursor >= 1)
       removed.push({ file: src, fromMs: r3(cursor), toMs: r3(info.durationMs) });
   }
+  const renderPath = await dryRunRenderPath(edited, format, o);
   return {
+    renderPath,
     inputs: media.map(({ src, info }) => ({
       file: src,
       durationMs: info.durationMs,
@@ -146,4 +155,27 @@ export async function dryRunPlan(plan: Plan, o: DryRunOptions): Promise<DryRunRe
     notes,
     skipped,
   };
+}
+
+/** The render path the edit would take (the smart path's up-front decision; its probe files go to a temp dir). */
+async function dryRunRenderPath(
+  draft: Awaited<ReturnType<typeof applyOps>>['draft'],
+  format: string,
+  o: DryRunOptions,
+): Promise<DryRunReport['renderPath']> {
+  if (o.reencode) return { path: 'full', reasons: ['a full re-encode was asked for'] };
+  const { findFfmpeg, getCapabilities } = await import('../ffmpeg.js');
+  const caps = await getCapabilities((await findFfmpeg()).ffmpeg);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'nemo-plan-'));
+  try {
+    const d = await decideRenderPath(draft, { format, caps, workDir, resolve: (s) => s, signal: o.signal });
+    return d.path === 'smart'
+      ? { path: 'smart', reasons: [], share: d.plan.copiedFrames / Math.max(1, d.plan.frames) }
+      : { path: 'full', reasons: d.reasons };
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    return { path: 'full', reasons: [`the source could not be scanned (${(err as Error).message})`] };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }

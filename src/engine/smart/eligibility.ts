@@ -1,0 +1,139 @@
+/**
+ * Whether an edit can be smart-rendered (stream-copy the GOPs it does not touch, re-encode only the frames
+ * around each cut), decided before any work: the draft must be a cut-only edit of one H.264 file, and the
+ * source must be 8-bit 4:2:0 H.264 at a constant frame rate with closed IDR GOPs. Anything else takes the
+ * full re-encode, and `reasons` says why, in words the plan output prints.
+ */
+import { type Draft, TrackType } from '../../timeline/index.js';
+import { videoTrack } from '../draft-build.js';
+import { sourceRange } from '../timeline-cut.js';
+import type { SourceScan } from './gop.js';
+
+/** Below this share of output frames stream-copied, a smart render is not worth its extra runs. */
+export const MIN_COPY_SHARE = 0.5;
+
+/** Segment meta keys a cut-only edit writes; any other key (speed, transition, still, …) needs the full path. */
+const CUT_ONLY_SEGMENT_KEYS = new Set([
+  'name',
+  'src',
+  'in',
+  'hasVideo',
+  'hasAudio',
+  'srcWidth',
+  'srcHeight',
+  'audioStream',
+]);
+
+/** What the draft-level words for whole-clip effects are, by `fx` key. */
+const FX_WORDS: Record<string, string> = {
+  mute: 'mute',
+  denoise: 'denoise',
+  loudnorm: 'loudness normalization',
+  grade: 'a colour grade',
+  preset: 'a platform preset (size change)',
+  enhance: 'enhance',
+  stabilize: 'stabilize',
+  fade: 'fades',
+  volume: 'volume changes',
+  picture: 'rotate/flip/crop',
+  logo: 'a logo overlay',
+};
+
+export interface CutRange {
+  /** Source range in ms [startMs, endMs). */
+  startMs: number;
+  endMs: number;
+  /** The segment's timeline length (ms). */
+  durationMs: number;
+}
+
+export interface DraftCheck {
+  /** Reasons the draft needs the full path (empty: a cut-only edit of one file). */
+  reasons: string[];
+  src?: string;
+  ranges: CutRange[];
+}
+
+/** The draft-level rules: one source, cuts only, no whole-clip effects, mp4 out. Pure. */
+export function checkDraft(draft: Draft, format: string): DraftCheck {
+  const reasons: string[] = [];
+  if (format !== 'mp4') reasons.push(`the output is ${format}, not mp4`);
+  const fx = (draft.m?.fx ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(fx)) {
+    if (key === 'format' && (fx.format === undefined || fx.format === 'mp4')) continue;
+    if (fx[key] === undefined || fx[key] === false) continue;
+    if (key === 'volume' && Array.isArray(fx.volume) && fx.volume.length === 0) continue;
+    reasons.push(`the edit applies ${FX_WORDS[key] ?? key} to the whole clip`);
+  }
+  for (const t of draft.t) {
+    if (t.tt === TrackType.video || t.sg.length === 0) continue;
+    reasons.push(t.tt === TrackType.text ? 'the edit adds titles or captions' : 'the edit adds music');
+  }
+  const videoTracks = draft.t.filter((t) => t.tt === TrackType.video && t.sg.length > 0);
+  if (videoTracks.length > 1) reasons.push('the draft has several video tracks');
+  const track = videoTrack(draft);
+  const segments = track?.sg ?? [];
+  if (segments.length === 0) reasons.push('the draft has no video');
+  const srcs = new Set(segments.map((s) => s.m?.src));
+  if (srcs.size > 1) reasons.push('the edit joins several inputs');
+  const ranges: CutRange[] = [];
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  for (const s of segments) {
+    const extra = Object.keys(s.m ?? {}).filter(
+      (k) => !CUT_ONLY_SEGMENT_KEYS.has(k) && (s.m as Record<string, unknown>)[k] !== undefined,
+    );
+    const speed = (s.m as Record<string, unknown> | undefined)?.speed;
+    for (const k of extra) {
+      if (k === 'speed' && speed === 1) continue;
+      const word =
+        k === 'speed'
+          ? 'a speed change'
+          : k === 'transition'
+            ? 'a transition'
+            : k === 'still'
+              ? 'a still image'
+              : k;
+      const reason = `the edit has ${word}`;
+      if (!reasons.includes(reason)) reasons.push(reason);
+    }
+    if (s.m?.hasVideo === false) reasons.push('an input has no video');
+    const r = sourceRange(s);
+    if (r.startMs < lastEnd) {
+      const reason = 'the kept parts are not in source order';
+      if (!reasons.includes(reason)) reasons.push(reason);
+    }
+    lastEnd = r.endMs;
+    ranges.push({ startMs: r.startMs, endMs: r.endMs, durationMs: s.d });
+  }
+  const first = segments[0]?.m;
+  if (
+    first?.srcWidth !== undefined &&
+    (first.srcWidth !== draft.m?.width || first.srcHeight !== draft.m?.height)
+  )
+    reasons.push('the output size differs from the source');
+  return { reasons, src: [...srcs][0], ranges };
+}
+
+/** The source-level rules, from a packet scan. */
+export function checkSource(scan: SourceScan, draftFps: number): string[] {
+  const reasons: string[] = [];
+  if (scan.codec !== 'h264') reasons.push(`the source video is ${scan.codec ?? 'unknown'}, not H.264`);
+  if (!/(^|,)(mov|mp4)(,|$)/.test(scan.formatName)) reasons.push('the source is not an MP4/MOV file');
+  if (scan.codec === 'h264' && !scan.isAvc) reasons.push('the source H.264 is not length-prefixed (avcC)');
+  if (scan.pixFmt !== 'yuv420p')
+    reasons.push(`the source pixel format is ${scan.pixFmt ?? 'unknown'}, not 8-bit yuv420p`);
+  if (scan.bitsPerRawSample !== undefined && scan.bitsPerRawSample !== 8)
+    reasons.push('the source is not 8-bit');
+  if (scan.fieldOrder && scan.fieldOrder !== 'progressive' && scan.fieldOrder !== 'unknown')
+    reasons.push('the source is interlaced');
+  if (!scan.cfr) reasons.push('the source frame rate is variable');
+  else if (Math.abs(scan.fpsNum / scan.fpsDen - draftFps) > 0.01)
+    reasons.push('the output frame rate differs from the source');
+  if (scan.rotation !== 0) reasons.push('the source has a display rotation');
+  if (scan.videoStreams !== 1) reasons.push('the source has several video streams');
+  if (scan.firstPts !== 0) reasons.push('the source video does not start at time 0');
+  if (scan.cutPoints.length === 0 || scan.cutPoints[0] !== 0)
+    reasons.push('the source has no closed IDR keyframes to cut at');
+  else if (scan.unsafeKeyframes.length > 0) reasons.push('the source has open-GOP or non-IDR keyframes');
+  return reasons;
+}

@@ -1,0 +1,280 @@
+/**
+ * What smart rendering needs to know about an H.264 source: its stream parameters, every video packet
+ * (ffprobe -show_packets: demuxing only, no decode), which keyframes are IDR (the NAL unit type read from
+ * the packet's own bytes) and which of them are safe cut points (closed: no packet on either side of it in
+ * decode order is shown on the other side), the parameter sets and x264's options string (its SEI).
+ */
+import { open, readFile } from 'node:fs/promises';
+import { runProcess } from '../process.js';
+
+export interface VideoPacket {
+  pts: number;
+  dts: number;
+  key: boolean;
+  pos: number;
+  size: number;
+}
+
+export interface SourceScan {
+  file: string;
+  codec?: string;
+  profile?: string;
+  /** ffprobe's level: 40 for 4.0. */
+  level?: number;
+  pixFmt?: string;
+  bitsPerRawSample?: number;
+  width?: number;
+  height?: number;
+  /** r_frame_rate as num/den; `cfr` says whether every frame lasts exactly one such period. */
+  fpsNum: number;
+  fpsDen: number;
+  cfr: boolean;
+  /** The stream's time base denominator (the MP4 track timescale). */
+  timescale: number;
+  timeBaseNum: number;
+  hasBFrames: number;
+  nalLengthSize: number;
+  isAvc: boolean;
+  rotation: number;
+  formatName: string;
+  fieldOrder?: string;
+  videoStreams: number;
+  /** Packets in decode order. */
+  packets: VideoPacket[];
+  /** Frame count (= packets). */
+  frames: number;
+  /** Presentation-order frame index of each safe cut point (IDR, closed), ascending. */
+  cutPoints: number[];
+  /** Keyframes that are not safe cut points (non-IDR or open), as presentation-order frame indices. */
+  unsafeKeyframes: number[];
+  /** The first frame's pts (ticks). */
+  firstPts: number;
+}
+
+interface ProbeStreamJson {
+  codec_name?: string;
+  profile?: string;
+  level?: number;
+  pix_fmt?: string;
+  bits_per_raw_sample?: string;
+  width?: number;
+  height?: number;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  time_base?: string;
+  has_b_frames?: number;
+  nal_length_size?: string;
+  is_avc?: string;
+  field_order?: string;
+  side_data_list?: { rotation?: number }[];
+  tags?: { rotate?: string };
+}
+
+function ratio(text: string | undefined): [number, number] {
+  const [n, d] = (text ?? '0/1').split('/').map(Number);
+  return [Number.isFinite(n) ? n! : 0, Number.isFinite(d) && d ? d! : 1];
+}
+
+/** The NAL unit types of one length-prefixed (AVCC) packet. */
+export function avccNalTypes(data: Buffer, lengthSize: number): number[] {
+  const types: number[] = [];
+  let at = 0;
+  while (at + lengthSize < data.length) {
+    let len = 0;
+    for (let k = 0; k < lengthSize; k++) len = len * 256 + data[at + k]!;
+    at += lengthSize;
+    if (len <= 0 || at + len > data.length) break;
+    types.push(data[at]! & 0x1f);
+    at += len;
+  }
+  return types;
+}
+
+/** The NAL units of an Annex-B stream (start codes 00 00 01 / 00 00 00 01). */
+export function annexBUnits(data: Buffer): Buffer[] {
+  const starts: { at: number; body: number }[] = [];
+  for (let i = 0; i + 2 < data.length; i++) {
+    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
+      const at = i > 0 && data[i - 1] === 0 ? i - 1 : i;
+      starts.push({ at, body: i + 3 });
+      i += 2;
+    }
+  }
+  return starts.map((s, k) => {
+    let end = k + 1 < starts.length ? starts[k + 1]!.at : data.length;
+    while (end > s.body && data[end - 1] === 0) end--; // trailing zero bytes belong to no unit
+    return data.subarray(s.body, end);
+  });
+}
+
+/** Packets, in decode order, from `ffprobe -show_packets` CSV lines `pts,dts,flags,pos,size` (any field order given). */
+export function parsePackets(csv: string): VideoPacket[] {
+  const out: VideoPacket[] = [];
+  for (const line of csv.split('\n')) {
+    const f = line.trim().split(',');
+    if (f.length < 5 || f[0] !== 'packet') continue;
+    // packet,pts,dts,size,pos,flags (ffprobe writes the entries in its own order)
+    const [, pts, dts, size, pos, flags] = f;
+    out.push({
+      pts: Number(pts),
+      dts: Number(dts),
+      size: Number(size),
+      pos: Number(pos),
+      key: (flags ?? '').startsWith('K'),
+    });
+  }
+  return out;
+}
+
+/**
+ * Safe cut points: keyframes (by presentation-order index) that are IDR and closed — every packet before
+ * it in decode order is shown before it, every packet after it is shown at or after it.
+ */
+export function findCutPoints(
+  packets: VideoPacket[],
+  isIdr: (decodeIndex: number) => boolean,
+): { cutPoints: number[]; unsafe: number[] } {
+  const n = packets.length;
+  const order = packets.map((p) => p.pts).sort((a, b) => a - b);
+  const indexOfPts = new Map(order.map((pts, k) => [pts, k]));
+  const prefixMax: number[] = new Array(n);
+  const suffixMin: number[] = new Array(n + 1);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < n; j++) {
+    prefixMax[j] = max;
+    max = Math.max(max, packets[j]!.pts);
+  }
+  suffixMin[n] = Number.POSITIVE_INFINITY;
+  for (let j = n - 1; j >= 0; j--) suffixMin[j] = Math.min(suffixMin[j + 1]!, packets[j]!.pts);
+  const cutPoints: number[] = [];
+  const unsafe: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const p = packets[j]!;
+    if (!p.key) continue;
+    const frame = indexOfPts.get(p.pts)!;
+    const closed = prefixMax[j]! < p.pts && suffixMin[j]! >= p.pts;
+    if (closed && isIdr(j)) cutPoints.push(frame);
+    else unsafe.push(frame);
+  }
+  return { cutPoints: cutPoints.sort((a, b) => a - b), unsafe: unsafe.sort((a, b) => a - b) };
+}
+
+/** Scans the first video stream of `file` (two ffprobe runs, then the keyframes' first bytes). */
+export async function scanSource(ffprobe: string, file: string, signal?: AbortSignal): Promise<SourceScan> {
+  const info = await runProcess(
+    ffprobe,
+    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v', file],
+    { purpose: 'probe', signal },
+  );
+  const json = JSON.parse(info.stdout) as { streams?: ProbeStreamJson[]; format?: { format_name?: string } };
+  const streams = json.streams ?? [];
+  const s = streams[0] ?? {};
+  const pk = await runProcess(
+    ffprobe,
+    [
+      ...['-v', 'error', '-select_streams', 'v:0', '-show_packets'],
+      ...['-show_entries', 'packet=pts,dts,flags,pos,size', '-of', 'csv', file],
+    ],
+    { purpose: 'probe', signal },
+  );
+  const packets = parsePackets(pk.stdout);
+  const [fpsNum, fpsDen] = ratio(s.r_frame_rate);
+  const [avgNum, avgDen] = ratio(s.avg_frame_rate);
+  const [timeBaseNum, timescale] = ratio(s.time_base);
+  const nalLengthSize = Number(s.nal_length_size ?? 4) || 4;
+  const sorted = packets.map((p) => p.pts).sort((a, b) => a - b);
+  // One frame in ticks: timescale × den / (num × tbnum). CFR: every step equals it (±1 tick of rounding).
+  const step = fpsNum > 0 ? (timescale * fpsDen) / (fpsNum * timeBaseNum) : 0;
+  let cfr = fpsNum > 0 && fpsNum * avgDen === avgNum * fpsDen && sorted.length > 1;
+  for (let k = 1; cfr && k < sorted.length; k++)
+    if (Math.abs(sorted[k]! - sorted[k - 1]! - step) > 1) cfr = false;
+  const isAvc = s.is_avc === 'true' || s.is_avc === '1';
+  const idr = new Map<number, boolean>();
+  if (s.codec_name === 'h264' && isAvc) {
+    const fh = await open(file, 'r');
+    try {
+      for (let j = 0; j < packets.length; j++) {
+        const p = packets[j]!;
+        if (!p.key || !(p.size > 0) || !(p.pos >= 0)) continue;
+        const buf = Buffer.alloc(p.size);
+        await fh.read(buf, 0, p.size, p.pos);
+        const vcl = avccNalTypes(buf, nalLengthSize).find((t) => t >= 1 && t <= 5);
+        idr.set(j, vcl === 5);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  const { cutPoints, unsafe } = findCutPoints(packets, (j) => idr.get(j) === true);
+  const rot =
+    s.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(s.tags?.rotate ?? 0);
+  return {
+    file,
+    codec: s.codec_name,
+    profile: s.profile,
+    level: s.level,
+    pixFmt: s.pix_fmt,
+    bitsPerRawSample: s.bits_per_raw_sample ? Number(s.bits_per_raw_sample) : undefined,
+    width: s.width,
+    height: s.height,
+    fpsNum,
+    fpsDen,
+    cfr,
+    timescale,
+    timeBaseNum,
+    hasBFrames: s.has_b_frames ?? 0,
+    nalLengthSize,
+    isAvc,
+    rotation: Number.isFinite(rot) ? rot : 0,
+    formatName: json.format?.format_name ?? '',
+    fieldOrder: s.field_order,
+    videoStreams: streams.length,
+    packets,
+    frames: packets.length,
+    cutPoints,
+    unsafeKeyframes: unsafe,
+    firstPts: sorted[0] ?? 0,
+  };
+}
+
+/** SPS (7), PPS (8) and the x264 options string of an Annex-B stream's first access unit. */
+export interface ParameterSets {
+  sps: string[];
+  pps: string[];
+  x264Options?: string;
+}
+
+export function parameterSets(annexB: Buffer): ParameterSets {
+  const sps = new Set<string>();
+  const pps = new Set<string>();
+  let x264Options: string | undefined;
+  for (const unit of annexBUnits(annexB)) {
+    const type = unit[0]! & 0x1f;
+    if (type === 7) sps.add(unit.toString('hex'));
+    else if (type === 8) pps.add(unit.toString('hex'));
+    else if (type === 6 && x264Options === undefined) {
+      const text = unit.toString('latin1');
+      const m = /x264 - core .*? - options: ([^\0]*)/.exec(text);
+      if (m) x264Options = m[1]!.replace(/[^\x20-\x7e].*$/s, '').trim();
+    }
+  }
+  return { sps: [...sps], pps: [...pps], x264Options };
+}
+
+/** The parameter sets of `file`'s first video packet (its avcC, written in-band by h264_mp4toannexb). */
+export async function sourceParameterSets(
+  ffmpeg: string,
+  file: string,
+  outFile: string,
+  signal?: AbortSignal,
+): Promise<ParameterSets> {
+  await runProcess(
+    ffmpeg,
+    [
+      ...['-nostdin', '-v', 'error', '-y', '-i', file, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1'],
+      ...['-bsf:v', 'h264_mp4toannexb', '-f', 'h264', outFile],
+    ],
+    { purpose: 'probe', signal },
+  );
+  return parameterSets(await readFile(outFile));
+}

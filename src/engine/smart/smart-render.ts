@@ -1,0 +1,430 @@
+/**
+ * Smart rendering of a cut-only edit of one H.264 file: the GOPs a kept part covers whole are stream-copied
+ * (split out of the source by the segment muxer at the cut points, no decode), the frames between a cut
+ * and the next/previous cut point are re-encoded with libx264 set up from the source's own x264 options so
+ * the re-encoded pieces carry byte-identical SPS/PPS (checked up front with a one-frame probe encode: if
+ * they differ, the edit takes the full path), the pieces are joined by the concat demuxer into one MP4
+ * (one timescale), and the kept audio is encoded once (AAC, the same graph and 10 ms fades at the cuts
+ * as the full path) and muxed against it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Draft } from '../../timeline/index.js';
+import { compileDraft } from '../compile/compile.js';
+import { draftFps } from '../draft-build.js';
+import { runProcess } from '../process.js';
+import type { Capabilities } from '../types.js';
+import { type CutRange, checkDraft, checkSource, MIN_COPY_SHARE } from './eligibility.js';
+import {
+  type ParameterSets,
+  parameterSets,
+  type SourceScan,
+  scanSource,
+  sourceParameterSets,
+} from './gop.js';
+
+const BASE = ['-nostdin', '-hide_banner', '-v', 'error', '-y'];
+
+/** A run of output frames: source frames [from, to) in presentation order, copied or re-encoded. */
+export interface Piece {
+  kind: 'copy' | 'encode';
+  from: number;
+  to: number;
+}
+
+export interface SmartPlan {
+  src: string;
+  scan: SourceScan;
+  pieces: Piece[];
+  frames: number;
+  copiedFrames: number;
+  x264Params: string;
+  profile: string;
+  level: string;
+}
+
+export type SmartDecision =
+  | { path: 'smart'; plan: SmartPlan; reasons: [] }
+  | { path: 'full'; reasons: string[]; copyShare?: number };
+
+/** Source frames [from, to) a segment shows, the way the full path's trim picks them (half a frame early). */
+export function segmentFrames(r: CutRange, fps: number, totalFrames: number): { from: number; to: number } {
+  const half = 500 / fps;
+  const from = Math.max(0, Math.ceil(((r.startMs - half) * fps) / 1000 - 1e-6));
+  const count = Math.ceil((r.durationMs * fps) / 1000 - 1e-6);
+  return { from, to: Math.min(totalFrames, from + count) };
+}
+
+/**
+ * The pieces of each kept range: the whole GOPs inside it are copied (from the first cut point at or after
+ * its start to the last cut point, or the end of the stream, at or before its end), the rest re-encoded.
+ */
+export function planPieces(
+  ranges: { from: number; to: number }[],
+  cutPoints: number[],
+  frames: number,
+): Piece[] {
+  const bounds = [...cutPoints, frames];
+  const pieces: Piece[] = [];
+  for (const { from, to } of ranges) {
+    if (to <= from) continue;
+    const first = cutPoints.find((k) => k >= from);
+    const last = [...bounds].reverse().find((k) => k <= to);
+    if (first === undefined || last === undefined || last <= first) {
+      pieces.push({ kind: 'encode', from, to });
+      continue;
+    }
+    if (from < first) pieces.push({ kind: 'encode', from, to: first });
+    pieces.push({ kind: 'copy', from: first, to: last });
+    if (last < to) pieces.push({ kind: 'encode', from: last, to });
+  }
+  return pieces;
+}
+
+/**
+ * x264's options string (from its SEI) → `-x264-params`: every option that shapes the SPS/PPS (or the
+ * look of the picture) the same as the source's. Options that only steer threads are left out.
+ */
+export function x264ParamsFromOptions(options: string): string | undefined {
+  const kv = new Map<string, string>();
+  for (const token of options.split(/\s+/)) {
+    const eq = token.indexOf('=');
+    if (eq > 0) kv.set(token.slice(0, eq), token.slice(eq + 1));
+  }
+  if (kv.size === 0) return undefined;
+  const out: string[] = [];
+  const same: Record<string, string> = {
+    cabac: 'cabac',
+    ref: 'ref',
+    me: 'me',
+    subme: 'subme',
+    psy: 'psy',
+    mixed_ref: 'mixed-refs',
+    me_range: 'merange',
+    chroma_me: 'chroma-me',
+    trellis: 'trellis',
+    '8x8dct': '8x8dct',
+    fast_pskip: 'fast-pskip',
+    chroma_qp_offset: 'chroma-qp-offset',
+    nr: 'nr',
+    interlaced: 'interlaced',
+    bluray_compat: 'bluray-compat',
+    constrained_intra: 'constrained-intra',
+    bframes: 'bframes',
+    b_pyramid: 'b-pyramid',
+    b_adapt: 'b-adapt',
+    b_bias: 'b-bias',
+    weightb: 'weightb',
+    open_gop: 'open-gop',
+    weightp: 'weightp',
+    keyint: 'keyint',
+    keyint_min: 'min-keyint',
+    scenecut: 'scenecut',
+    intra_refresh: 'intra-refresh',
+    rc_lookahead: 'rc-lookahead',
+    mbtree: 'mbtree',
+    qcomp: 'qcomp',
+    qpmin: 'qpmin',
+    qpstep: 'qpstep',
+    ip_ratio: 'ipratio',
+    pb_ratio: 'pbratio',
+    vbv_maxrate: 'vbv-maxrate',
+    vbv_bufsize: 'vbv-bufsize',
+    stitchable: 'stitchable',
+    fake_interlaced: 'fake-interlaced',
+  };
+  for (const [k, name] of Object.entries(same)) {
+    const v = kv.get(k);
+    if (v !== undefined && /^[\w.-]+$/.test(v)) out.push(`${name}=${v}`);
+  }
+  // The chroma offset in the string is x264's final one: psy-rd (subme ≥ 6) and psy-trellis (trellis on)
+  // each lowered it by 1 or 2 from the option given. Pass the option that yields the same final value.
+  const psy = kv.get('psy') === '1';
+  const [psyRd = 0, psyTrellis = 0] = (kv.get('psy_rd') ?? '0:0').split(':').map(Number);
+  let chroma = Number(kv.get('chroma_qp_offset') ?? 0);
+  if (psy && Number(kv.get('subme') ?? 0) >= 6 && psyRd > 0) chroma += psyRd < 0.25 ? 1 : 2;
+  if (psy && Number(kv.get('trellis') ?? 0) > 0 && psyTrellis > 0) chroma += psyTrellis < 0.25 ? 1 : 2;
+  const at = out.findIndex((x) => x.startsWith('chroma-qp-offset='));
+  if (at >= 0) out[at] = `chroma-qp-offset=${chroma}`;
+  const deblock = kv.get('deblock')?.split(':');
+  if (deblock)
+    out.push(deblock[0] === '0' ? 'no-deblock=1' : `deblock=${deblock[1] ?? 0},${deblock[2] ?? 0}`);
+  if (kv.has('psy_rd')) out.push(`psy-rd=${psyRd},${psyTrellis}`);
+  const dz = kv.get('deadzone')?.split(',');
+  if (dz) out.push(`deadzone-inter=${dz[0]}`, `deadzone-intra=${dz[1] ?? dz[0]}`);
+  const direct = ['none', 'spatial', 'temporal', 'auto'][Number(kv.get('direct') ?? 1)];
+  if (direct) out.push(`direct=${direct}`);
+  const aq = kv.get('aq')?.split(':');
+  if (aq) out.push(`aq-mode=${aq[0]}`, ...(aq[1] ? [`aq-strength=${aq[1]}`] : []));
+  if (kv.get('decimate') === '0') out.push('no-dct-decimate=1');
+  const rc = kv.get('rc');
+  if (rc === 'crf' && kv.get('crf')) out.push(`crf=${kv.get('crf')}`);
+  else if (rc === 'cqp' && kv.get('qp')) out.push(`qp=${kv.get('qp')}`);
+  else if ((rc === 'abr' || rc === 'cbr' || rc?.startsWith('2pass')) && kv.get('bitrate'))
+    out.push(`bitrate=${kv.get('bitrate')}`);
+  else return undefined;
+  // Re-encoded frames must look like the source's decoded ones, not like a second generation at the
+  // source's rate: cap the quantizer (not part of the parameter sets, so the SPS/PPS stay the same).
+  const crf = Number(kv.get('crf') ?? kv.get('qp') ?? 23);
+  const qpmax = Math.max(
+    Number(kv.get('qpmin') ?? 0),
+    Math.min(Number(kv.get('qpmax') ?? 69), Math.round(crf) - 5),
+  );
+  out.push(`qpmax=${qpmax}`);
+  return out.join(':');
+}
+
+function seconds(frames: number, scan: SourceScan): string {
+  return ((frames * scan.fpsDen) / scan.fpsNum).toFixed(6);
+}
+
+function encodeArgs(plan: SmartPlan): string[] {
+  const { scan } = plan;
+  return [
+    '-vf',
+    `setpts=N/(${scan.fpsNum}/${scan.fpsDen})/TB`,
+    ...['-c:v', 'libx264', '-profile:v', plan.profile, '-level', plan.level, '-pix_fmt', 'yuv420p'],
+    ...['-x264-params', plan.x264Params],
+  ];
+}
+
+const PROFILES: Record<string, string> = {
+  'Constrained Baseline': 'baseline',
+  Baseline: 'baseline',
+  Main: 'main',
+  High: 'high',
+};
+
+/**
+ * Decides the path up front: the draft rules, then the source scan, then the copyable share, then a
+ * one-frame probe encode whose SPS/PPS must equal the source's byte for byte.
+ */
+export async function decideSmart(
+  draft: Draft,
+  format: string,
+  o: {
+    caps: Capabilities;
+    ffprobe: string;
+    workDir: string;
+    resolve: (s: string) => string;
+    signal?: AbortSignal;
+  },
+): Promise<SmartDecision> {
+  const d = checkDraft(draft, format);
+  if (d.reasons.length > 0 || !d.src) return { path: 'full', reasons: d.reasons };
+  if (!o.caps.encoders.has('libx264')) return { path: 'full', reasons: ['this ffmpeg has no libx264'] };
+  const src = o.resolve(d.src);
+  const scan = await scanSource(o.ffprobe, src, o.signal);
+  const reasons = checkSource(scan, draftFps(draft));
+  if (reasons.length > 0) return { path: 'full', reasons };
+  const fps = scan.fpsNum / scan.fpsDen;
+  const pieces = planPieces(
+    d.ranges.map((r) => segmentFrames(r, fps, scan.frames)),
+    scan.cutPoints,
+    scan.frames,
+  );
+  const frames = pieces.reduce((n, p) => n + p.to - p.from, 0);
+  const copiedFrames = pieces.filter((p) => p.kind === 'copy').reduce((n, p) => n + p.to - p.from, 0);
+  const copyShare = frames > 0 ? copiedFrames / frames : 0;
+  if (copyShare < MIN_COPY_SHARE)
+    return {
+      path: 'full',
+      copyShare,
+      reasons: [
+        `only ${Math.round(copyShare * 100)} % of the output frames could be copied (the source's keyframes are too far apart for these cuts; smart rendering needs ${MIN_COPY_SHARE * 100} %)`,
+      ],
+    };
+  const source = await sourceParameterSets(
+    o.caps.ffmpegPath,
+    src,
+    path.join(o.workDir, 'source.h264'),
+    o.signal,
+  );
+  const x264Params = source.x264Options ? x264ParamsFromOptions(source.x264Options) : undefined;
+  const profile = PROFILES[scan.profile ?? ''];
+  if (!x264Params || !profile || !scan.level)
+    return {
+      path: 'full',
+      reasons: [
+        'the source was not encoded by x264 with settings libx264 can repeat (parameter sets must match)',
+      ],
+    };
+  const level = (scan.level / 10).toFixed(1);
+  const plan: SmartPlan = { src, scan, pieces, frames, copiedFrames, x264Params, profile, level };
+  const probe = path.join(o.workDir, 'probe.h264');
+  await runProcess(
+    o.caps.ffmpegPath,
+    [...BASE, '-i', src, '-frames:v', '1', ...encodeArgs(plan), '-an', '-f', 'h264', probe],
+    { purpose: 'analysis', signal: o.signal },
+  );
+  if (!sameSets(source, parameterSets(await readFile(probe))))
+    return { path: 'full', reasons: ["libx264 cannot reproduce the source's parameter sets (SPS/PPS)"] };
+  return { path: 'smart', plan, reasons: [] };
+}
+
+function sameSets(a: ParameterSets, b: ParameterSets): boolean {
+  const eq = (x: string[], y: string[]) => x.length === y.length && x.every((v) => y.includes(v));
+  return eq(a.sps, b.sps) && eq(a.pps, b.pps);
+}
+
+export interface SmartTimings {
+  splitMs: number;
+  encodeMs: number;
+  audioMs: number;
+  muxMs: number;
+}
+
+/** Runs `tasks` at most `n` at a time. */
+async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const k = next++;
+      results[k] = await tasks[k]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
+  return results;
+}
+
+/** Renders `plan` (from `decideSmart`) into `outFile` (an MP4). */
+export async function smartRender(
+  draft: Draft,
+  plan: SmartPlan,
+  outFile: string,
+  o: {
+    caps: Capabilities;
+    workDir: string;
+    resolve: (s: string) => string;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    /** 0..1 as the pieces are done (the final mux is the last 5 %). */
+    onProgress?: (fraction: number) => void;
+  },
+): Promise<{ timings: SmartTimings; hasAudio: boolean }> {
+  const ffmpeg = o.caps.ffmpegPath;
+  const { scan } = plan;
+  const ts = String(scan.timescale);
+  const timings: SmartTimings = { splitMs: 0, encodeMs: 0, audioMs: 0, muxMs: 0 };
+  const timed = async <T>(key: keyof SmartTimings, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      timings[key] += performance.now() - t0;
+    }
+  };
+
+  // The audio: the full path's own graph (cuts, 10 ms fades), encoded once, alongside the video work.
+  const audioFile = path.join(o.workDir, 'audio.m4a');
+  const audioPass = compileDraft(draft, {
+    caps: o.caps,
+    workDir: o.workDir,
+    resolveSrc: o.resolve,
+    format: 'mp4',
+    mode: 'audio',
+  });
+  const hasAudio = audioPass.audioLabel !== undefined;
+  const audio = hasAudio
+    ? timed('audioMs', async () => {
+        const script = path.join(o.workDir, 'audio.filtergraph');
+        await writeFile(script, audioPass.graph, 'utf8');
+        await runProcess(
+          ffmpeg,
+          [
+            ...BASE,
+            ...audioPass.inputs,
+            ...['-filter_complex_script', script, '-map', `[${audioPass.audioLabel}]`],
+            ...['-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2', '-vn', '-f', 'mp4', audioFile],
+          ],
+          { purpose: 'encode', signal: o.signal, env: o.env },
+        );
+      })
+    : Promise.resolve();
+
+  // The copied runs: one pass of the segment muxer over the source, split just before each run's ends.
+  const copies = plan.pieces.filter((p) => p.kind === 'copy');
+  const bounds = [...new Set(copies.flatMap((p) => [p.from, p.to]))]
+    .filter((k) => k > 0 && k < scan.frames)
+    .sort((a, b) => a - b);
+  const splitPattern = path.join(o.workDir, 'gop-%05d.mp4');
+  const split = timed('splitMs', async () => {
+    if (copies.length === 0) return;
+    await runProcess(
+      ffmpeg,
+      [
+        ...BASE,
+        ...['-i', plan.src, '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_format', 'mp4'],
+        ...['-segment_times', bounds.map((k) => seconds(k - 0.25, scan)).join(',') || '0'],
+        ...['-reset_timestamps', '1', '-segment_format_options', `video_track_timescale=${ts}`],
+        splitPattern,
+      ],
+      { purpose: 'analysis', signal: o.signal, env: o.env },
+    );
+  });
+  const fileOf = (p: Piece, k: number): string =>
+    p.kind === 'copy'
+      ? path.join(o.workDir, `gop-${String(bounds.filter((b) => b <= p.from).length).padStart(5, '0')}.mp4`)
+      : path.join(o.workDir, `enc-${String(k).padStart(5, '0')}.mp4`);
+
+  let doneFrames = 0;
+  const progress = (frames: number): void => {
+    doneFrames += frames;
+    o.onProgress?.(Math.min(0.95, (0.95 * doneFrames) / Math.max(1, plan.frames)));
+  };
+  const encodes = plan.pieces.map((p, k) => ({ p, k })).filter(({ p }) => p.kind === 'encode');
+  const encode = timed('encodeMs', () =>
+    pool(
+      encodes.map(
+        ({ p, k }) =>
+          () =>
+            runProcess(
+              ffmpeg,
+              [
+                ...BASE,
+                ...[
+                  '-ss',
+                  seconds(p.from - 0.25, scan),
+                  '-i',
+                  plan.src,
+                  '-map',
+                  '0:v:0',
+                  '-frames:v',
+                  String(p.to - p.from),
+                ],
+                ...encodeArgs(plan),
+                ...['-an', '-video_track_timescale', ts, '-f', 'mp4', fileOf(p, k)],
+              ],
+              { purpose: 'encode', signal: o.signal, env: o.env },
+            ).then(() => progress(p.to - p.from)),
+      ),
+      2,
+    ),
+  );
+  await Promise.all([audio, split.then(() => progress(plan.copiedFrames)), encode]);
+
+  const list = path.join(o.workDir, 'pieces.txt');
+  const quote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
+  await writeFile(
+    list,
+    plan.pieces
+      .map((p, k) => `file ${quote(fileOf(p, k))}\nduration ${seconds(p.to - p.from, scan)}\n`)
+      .join(''),
+    'utf8',
+  );
+  await timed('muxMs', () =>
+    runProcess(
+      ffmpeg,
+      [
+        ...BASE,
+        ...['-f', 'concat', '-safe', '0', '-i', list],
+        ...(hasAudio ? ['-i', audioFile] : []),
+        ...['-map', '0:v:0', ...(hasAudio ? ['-map', '1:a:0'] : [])],
+        ...['-c', 'copy', '-video_track_timescale', ts, '-movflags', '+faststart', '-f', 'mp4', outFile],
+      ],
+      { purpose: 'encode', signal: o.signal, env: o.env },
+    ),
+  );
+  return { timings, hasAudio };
+}
