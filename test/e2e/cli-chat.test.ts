@@ -109,8 +109,12 @@ describe('sessions, config, auth', () => {
       sessionId: a,
       summary: expect.stringMatching(/^Timeline \(1 track\)/),
     });
-    const link = await nemo(['link'], { env: e });
-    expect(link.stdout.trim()).toMatch(/\/workspace\/claim\?ct=/);
+    // nemo serve is not NemoVideo's API: a link needs the web app it belongs to
+    const refused = await nemo(['link'], { env: e });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is not NemoVideo's/);
+    const link = await nemo(['link'], { env: { ...e, NEMO_WEB_URL: 'https://web.example' } });
+    expect(link.stdout.trim()).toMatch(/^https:\/\/web\.example\/workspace\/claim\?ct=/);
     expect(link.stdout).not.toContain('nmv_usr_');
   });
 
