@@ -6,13 +6,13 @@
  * to the full re-encode, audio as long as the video. Plus the eligibility rules and the fallbacks.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { draftFromMedia } from '../../src/engine/draft-build.js';
 import { findFfmpeg, getCapabilities } from '../../src/engine/ffmpeg.js';
-import { localEdit } from '../../src/engine/index.js';
+import { EngineAbortedError, localEdit, onFfmpegSpawn } from '../../src/engine/index.js';
 import { probeMedia } from '../../src/engine/probe.js';
 import { checkDraft } from '../../src/engine/smart/eligibility.js';
 import { decideRenderPath } from '../../src/engine/smart/render-hook.js';
@@ -276,6 +276,17 @@ describe('smart render: eligibility, decided up front', () => {
     expect(two.reasons.join()).toMatch(/several inputs/);
   });
 
+  it('a draft from elsewhere (no srcWidth) at another canvas size takes the full path', async () => {
+    const d = await decide(phone, (draft) => {
+      draft.m!.width = 640;
+      draft.m!.height = 360;
+      delete draft.t[0]!.sg[0]!.m!.srcWidth;
+      delete draft.t[0]!.sg[0]!.m!.srcHeight;
+    });
+    expect(d.path).toBe('full');
+    expect(d.reasons).toContain('the output size differs from the source');
+  });
+
   it('a source with open GOPs (non-IDR keyframes) is not cut', async () => {
     const open = await makeH264(path.join(dir, 'open-gop.mp4'), 6, [
       ...['-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-bf', '3', '-x264-params', 'open-gop=1'],
@@ -297,6 +308,44 @@ describe('smart render: eligibility, decided up front', () => {
     };
     expect(checkDraft(d, 'mp4').reasons).toEqual([]);
   });
+});
+
+describe('smart render: quality', () => {
+  it('a low export quality takes the full path (copied GOPs would keep the source quality), and says why', async () => {
+    const out = path.join(dir, 'low.mp4');
+    const r = await localEdit({ files: [phone], instruction: 'trim to 2s', outPath: out, quality: 'low' });
+    expect(r.render.renderPath).toMatchObject({ path: 'full' });
+    expect(r.render.renderPath?.reasons.join()).toMatch(/low export quality/);
+    const high = await localEdit({
+      files: [phone],
+      instruction: 'trim to 2s',
+      outPath: path.join(dir, 'high.mp4'),
+    });
+    expect(high.render.renderPath?.path).toBe('smart');
+  }, 120_000);
+});
+
+describe('smart render: abort', () => {
+  it('an abort while the pieces encode stops the render: EngineAbortedError, no output, no temp file', async () => {
+    const out = path.join(dir, 'aborted.mp4');
+    const controller = new AbortController();
+    const off = onFfmpegSpawn((r) => {
+      if (r.purpose === 'encode' && r.args.includes('libx264')) queueMicrotask(() => controller.abort());
+    });
+    try {
+      const err = await localEdit({
+        files: [phone],
+        instruction: 'trim silences',
+        outPath: out,
+        signal: controller.signal,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EngineAbortedError);
+    } finally {
+      off();
+    }
+    const left = (await readdir(dir)).filter((f) => f.startsWith('aborted') || f.includes('nemo-tmp'));
+    expect(left).toEqual([]);
+  }, 120_000);
 });
 
 describe('smart render: the pieces and the encoder settings', () => {

@@ -47,6 +47,13 @@ export async function renderSmart(
   c: SmartHookContext,
 ): Promise<{ result?: RenderResult; reasons: string[] }> {
   const signal = c.opts.signal;
+  // copied GOPs keep the source's quality: a smaller export ('low'/'medium') needs the full re-encode
+  if (c.opts.quality && c.opts.quality !== 'high')
+    return {
+      reasons: [
+        `the ${c.opts.quality} export quality needs a full re-encode (copied frames keep the source's)`,
+      ],
+    };
   let decision: SmartDecision;
   try {
     decision = await decideRenderPath(draft, { ...c, signal });

@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Draft } from '../../timeline/index.js';
 import { compileDraft } from '../compile/compile.js';
-import { draftFps } from '../draft-build.js';
+import { draftFps, even } from '../draft-build.js';
 import { runProcess } from '../process.js';
 import type { Capabilities } from '../types.js';
 import { type CutRange, checkDraft, checkSource, MIN_COPY_SHARE } from './eligibility.js';
@@ -216,6 +216,10 @@ export async function decideSmart(
   const src = o.resolve(d.src);
   const scan = await scanSource(o.ffprobe, src, o.signal);
   const reasons = checkSource(scan, draftFps(draft));
+  // the full path renders at the draft's canvas (1280×720 when a draft names none): only the source's own size is copyable
+  const width = even(draft.m?.width ?? 1280);
+  const height = even(draft.m?.height ?? 720);
+  if (scan.width !== width || scan.height !== height) reasons.push('the output size differs from the source');
   if (reasons.length > 0) return { path: 'full', reasons };
   const fps = scan.fpsNum / scan.fpsDen;
   const pieces = planPieces(
