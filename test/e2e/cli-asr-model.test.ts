@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nemoIn } from '../helpers/in-process.js';
 import { makeClip } from '../helpers/media.js';
 import { ensureBuilt, nemo, tempDir, testEnv } from './helpers.js';
 
@@ -31,7 +32,7 @@ describe('nemo edit --local "add captions" --asr-model <bad file>', () => {
     const model = join(dir, name);
     if (content !== undefined) writeFileSync(model, content);
     const out = join(dir, `${name}.mp4`);
-    const r = await nemo(['edit', clip, 'add captions', '--local', '--asr-model', model, '-o', out], {
+    const r = await nemoIn(['edit', clip, 'add captions', '--local', '--asr-model', model, '-o', out], {
       env: testEnv({ PATH: process.env.PATH ?? '' }),
     });
     expect(r.stderr).toMatch(message);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { clipIn, events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
@@ -21,7 +22,7 @@ const env = (extra: Record<string, string> = {}) => testEnv({ NEMO_API_URL: serv
 describe('nemo edit (cloud, against nemo serve)', () => {
   it('edits one file: output next to the input, path on stdout, config 0600 in 0700, no token printed', async () => {
     const e = env();
-    const r = await nemo(['edit', clip, "add a title 'Urban Dreams'", '--quality', 'low'], {
+    const r = await nemoIn(['edit', clip, "add a title 'Urban Dreams'", '--quality', 'low'], {
       env: e,
       cwd: dir,
     });
@@ -36,14 +37,14 @@ describe('nemo edit (cloud, against nemo serve)', () => {
     expect(statSync(join(cfg, 'config.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(cfg, 'credentials.json')).mode & 0o777).toBe(0o600);
     // the default name never overwrites: a second run goes to clip.edited-1.mp4
-    const again = await nemo(['edit', clip, 'make it warmer', '--quality', 'low'], { env: e, cwd: dir });
+    const again = await nemoIn(['edit', clip, 'make it warmer', '--quality', 'low'], { env: e, cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.trim()).toBe(join(dir, 'clip.edited-1.mp4'));
   });
 
   it('--json: NDJSON events with the documented fields, ending in result', async () => {
     const out = join(dir, 'json-out.mp4');
-    const r = await nemo(['edit', clip, "add a title 'JSON'", '-o', out, '--json', '--quality', 'low'], {
+    const r = await nemoIn(['edit', clip, "add a title 'JSON'", '-o', out, '--json', '--quality', 'low'], {
       env: env(),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -84,7 +85,7 @@ describe('nemo edit (cloud, against nemo serve)', () => {
   it('several files go into one session', async () => {
     const before = await serverStats(server.url);
     const out = join(dir, 'joined.mp4');
-    const r = await nemo(['edit', clip, join(dir, 'second.mp4'), 'join them', '-o', out, '--json'], {
+    const r = await nemoIn(['edit', clip, join(dir, 'second.mp4'), 'join them', '-o', out, '--json'], {
       env: env(),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -98,7 +99,7 @@ describe('nemo edit (cloud, against nemo serve)', () => {
     const sub = tempDir();
     const a = await clipIn(sub, 'a.mp4');
     const b = await clipIn(sub, 'b b.mp4');
-    const r = await nemo(
+    const r = await nemoIn(
       ['edit', a, b, "add a title 'Each'", '--each', '--jobs', '2', '--json', '--quality', 'low'],
       { env: env() },
     );
@@ -112,7 +113,7 @@ describe('nemo edit (cloud, against nemo serve)', () => {
   });
 
   it('an instruction the agent cannot do: its reply is shown and the unchanged draft is flagged', async () => {
-    const r = await nemo(['edit', clip, 'make it look like a Wes Anderson film', '--no-download'], {
+    const r = await nemoIn(['edit', clip, 'make it look like a Wes Anderson film', '--no-download'], {
       env: env(),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -121,7 +122,7 @@ describe('nemo edit (cloud, against nemo serve)', () => {
   });
 
   it('--no-download prints the render URL', async () => {
-    const r = await nemo(['edit', clip, "add a title 'URL'", '--no-download'], { env: env() });
+    const r = await nemoIn(['edit', clip, "add a title 'URL'", '--no-download'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.+/);
   });
@@ -131,7 +132,7 @@ describe('nemo edit --local', () => {
   it('edits on this machine: no request to any server, result event, local draft saved for state --local', async () => {
     const e = testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' }); // nothing listens there: any request would fail
     const out = join(dir, 'local.mp4');
-    const r = await nemo(
+    const r = await nemoIn(
       ['edit', clip, "add a title 'Local', cut the first 0.5 seconds", '--local', '-o', out, '--json'],
       { env: e },
     );
@@ -149,19 +150,19 @@ describe('nemo edit --local', () => {
     const draftFile = join(e.NEMO_CONFIG_DIR as string, 'local', 'default', 'last-local-draft.json');
     expect(result?.draftFile).toBe(draftFile);
     expect(statSync(draftFile).mode & 0o777).toBe(0o600);
-    const state = await nemo(['state', '--local'], { env: e });
+    const state = await nemoIn(['state', '--local'], { env: e });
     expect(state.code, state.stderr).toBe(0);
     expect(state.stdout).toMatch(/^Timeline \(2 tracks\)/);
     expect(state.stdout).toMatch(/1 Video\s+\|█/);
-    const json = await nemo(['state', '--local', '--json'], { env: e });
+    const json = await nemoIn(['state', '--local', '--json'], { env: e });
     expect(JSON.parse(json.stdout).draft.t[0].sg.length).toBeGreaterThan(0);
     expect(readFileSync(draftFile, 'utf8')).toContain('"sg"');
   });
 
   it('engine=local in config routes edit to the engine; unknown clauses exit 2 listing what is supported', async () => {
     const e = testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' });
-    expect((await nemo(['config', 'set', 'engine', 'local'], { env: e })).code).toBe(0);
-    const r = await nemo(
+    expect((await nemoIn(['config', 'set', 'engine', 'local'], { env: e })).code).toBe(0);
+    const r = await nemoIn(
       ['edit', clip, 'make it look like a Wes Anderson film', '-o', join(dir, 'never.mp4')],
       { env: e },
     );

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { nemoIn } from '../helpers/in-process.js';
 import { ffmpeg, makeClip, probeStreams } from '../helpers/media.js';
 import { makePhoneClip, makeTwoAudioClip, toneLevelDb, truncate } from '../helpers/phone-media.js';
 import { ensureBuilt, nemo, tempDir, testEnv } from './helpers.js';
@@ -33,7 +34,7 @@ beforeAll(async () => {
 }, 180_000);
 
 async function local(args: string[], out: string) {
-  const r = await nemo(['edit', ...args, '--local', '-o', out], { env: testEnv() });
+  const r = await nemoIn(['edit', ...args, '--local', '-o', out], { env: testEnv() });
   return r;
 }
 
@@ -106,7 +107,7 @@ describe('nemo edit --local: the output name follows the format', () => {
   it('without -o, "export as gif" writes clip.edited.gif holding GIF data', async () => {
     const own = tempDir('nemo-e2e-gifname-');
     const src = await makeClip(join(own, 'clip.mp4'), { durationS: 1 });
-    const r = await nemo(['edit', src, 'export as gif', '--local'], { env: testEnv() });
+    const r = await nemoIn(['edit', src, 'export as gif', '--local'], { env: testEnv() });
     expect(r.code).toBe(0);
     const gif = join(own, 'clip.edited.gif');
     expect(r.stdout.trim()).toBe(gif);
@@ -120,19 +121,19 @@ describe('nemo edit --local --audio-stream', () => {
     const own = tempDir('nemo-e2e-astream-');
     const src = await makeTwoAudioClip(join(own, 'cam.mp4'), 1.5, 1);
     const out = join(own, 'first.mp4');
-    const r = await nemo(['edit', src, 'export', '--local', '-o', out, '--audio-stream', '0'], {
+    const r = await nemoIn(['edit', src, 'export', '--local', '-o', out, '--audio-stream', '0'], {
       env: testEnv(),
     });
     expect(r.code).toBe(0);
     expect((await toneLevelDb(out, 440)) - (await toneLevelDb(out, 1000))).toBeGreaterThan(15);
     expect(r.stderr).toMatch(/cam\.mp4 has 2 audio streams .*using #0 \(as asked\)/);
     const missing = join(own, 'missing.mp4');
-    const r2 = await nemo(['edit', src, 'export', '--local', '-o', missing, '--audio-stream', '3'], {
+    const r2 = await nemoIn(['edit', src, 'export', '--local', '-o', missing, '--audio-stream', '3'], {
       env: testEnv(),
     });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/there is no #3/);
-    const r3 = await nemo(['edit', src, 'export', '--local', '-o', missing, '--audio-stream', 'two'], {
+    const r3 = await nemoIn(['edit', src, 'export', '--local', '-o', missing, '--audio-stream', 'two'], {
       env: testEnv(),
     });
     expect(r3.code).toBe(2);
@@ -147,7 +148,7 @@ describe('nemo chat --local: the default export name follows the draft format', 
     const src = await makeClip(join(own, 'clip.mp4'), { durationS: 1 });
     const env = testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' });
     const script = [`upload ${src}`, 'export as gif', 'export'].join('\n');
-    const r = await nemo(['chat', '--local', '--new'], { env, input: `${script}\n` });
+    const r = await nemoIn(['chat', '--local', '--new'], { env, input: `${script}\n` });
     expect(r.code, r.stderr).toBe(0);
     const gif = join(own, 'clip.edited.gif');
     expect(r.stdout.trim().split('\n').at(-1)).toBe(gif);

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nemoIn } from '../helpers/in-process.js';
 import { makeClip } from '../helpers/media.js';
 import { ensureBuilt, events, nemo, tempDir, testEnv } from './helpers.js';
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
 describe('nemo plan', () => {
   it('prints each clause and what it became, and with a file the durations and cuts; writes nothing', async () => {
     const before = readdirSync(dir).sort();
-    const r = await nemo(['plan', 'cut the first 2 seconds and the last 2 seconds', clip], { env: env() });
+    const r = await nemoIn(['plan', 'cut the first 2 seconds and the last 2 seconds', clip], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1\. "cut the first 2 seconds" → cut the first 2 s/);
     expect(r.stdout).toMatch(
@@ -37,7 +38,7 @@ describe('nemo plan', () => {
   });
 
   it('--json: one plan event with the clauses, ops and the dry run', async () => {
-    const r = await nemo(['plan', 'cut 0:01-0:02 and 0:05-0:06, fade in', clip, '--json'], { env: env() });
+    const r = await nemoIn(['plan', 'cut 0:01-0:02 and 0:05-0:06, fade in', clip, '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     const plan = events(r.stdout).find((e) => e.type === 'plan') as unknown as {
       ops: unknown;
@@ -64,7 +65,7 @@ describe('nemo plan', () => {
   });
 
   it('without a file it plans only ("make it punchy for Instagram" keeps the preset)', async () => {
-    const r = await nemo(['plan', 'make it punchy for Instagram'], { env: env() });
+    const r = await nemoIn(['plan', 'make it punchy for Instagram'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/colour grade: vivid \+ preset square/);
   });
@@ -77,7 +78,7 @@ describe('nemo plan', () => {
     ['remove the ums', /filler words/],
     ['add lo-fi music', /did not understand "lo-fi"/],
   ])('"%s" is refused: exit 2, the clause and the reason', async (instruction, reason) => {
-    const r = await nemo(['plan', instruction], { env: env() });
+    const r = await nemoIn(['plan', instruction], { env: env() });
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/REFUSED/);
     expect(r.stderr).toMatch(reason);
@@ -88,7 +89,7 @@ describe('nemo edit --local --dry-run', () => {
   it('prints the plan and the result it would give, and writes neither the output nor a draft', async () => {
     const e = env();
     const out = join(dir, 'never.mp4');
-    const r = await nemo(['edit', clip, 'trim to 4s, rotate 90', '--local', '--dry-run', '-o', out], {
+    const r = await nemoIn(['edit', clip, 'trim to 4s, rotate 90', '--local', '--dry-run', '-o', out], {
       env: e,
     });
     expect(r.code, r.stderr).toBe(0);
@@ -103,7 +104,7 @@ describe('nemo edit --local --dry-run', () => {
   });
 
   it('refuses --dry-run without --local (the cloud plans on its server)', async () => {
-    const r = await nemo(['edit', clip, 'trim to 4s', '--dry-run', '--cloud'], { env: env() });
+    const r = await nemoIn(['edit', clip, 'trim to 4s', '--dry-run', '--cloud'], { env: env() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--dry-run plans an on-device edit/);
   });
@@ -112,7 +113,7 @@ describe('nemo edit --local --dry-run', () => {
 describe('nemo edit --local with a clause it cannot read', () => {
   it('exits 2 before any work, names every refused clause, lists what it can do grouped and wrapped', async () => {
     const out = join(dir, 'refused.mp4');
-    const r = await nemo(
+    const r = await nemoIn(
       ['edit', clip, 'make the title bigger, trim silences, speed up the boring parts', '--local', '-o', out],
       { env: env() },
     );

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '../../src/engine/ffmpeg.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { sendJson, startTestServer, type TestServer } from '../helpers/http.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { events, nemo, startSuite, tempDir, testEnv } from './helpers.js';
 import { startProxy } from './proxy.js';
 
@@ -55,8 +56,8 @@ describe('a token echoed by a server or a proxy is never printed (item 14)', () 
         });
       });
       const env = testEnv({ NEMO_API_URL: other.url, NEMO_TOKEN: token });
-      const text = await nemo(['credits'], { env });
-      const json = await nemo(['credits', '--json'], { env });
+      const text = await nemoIn(['credits'], { env });
+      const json = await nemoIn(['credits', '--json'], { env });
       // the server did see the token (so it really was echoed)
       expect(other.requests.some((r) => r.headers.authorization === `Bearer ${token}`)).toBe(true);
       expect(text.code).not.toBe(0);
@@ -77,7 +78,7 @@ describe('a token echoed by a server or a proxy is never printed (item 14)', () 
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const creds = { profiles: { default: { token: ODD_TOKEN, anonymous: false } } };
     writeFileSync(join(dir, 'credentials.json'), JSON.stringify(creds), { mode: 0o600 });
-    const r = await nemo(['credits', '--json'], { env });
+    const r = await nemoIn(['credits', '--json'], { env });
     expect(other.requests.at(-1)?.headers.authorization).toBe(`Bearer ${ODD_TOKEN}`);
     expectClean(r.stdout + r.stderr, ODD_TOKEN);
   });
@@ -109,10 +110,10 @@ describe('terminal escape injection (item 15)', () => {
       },
     });
     const env = testEnv({ NEMO_API_URL: other.url });
-    const text = await nemo(['chat', '--new'], { env, input: 'make it warmer\n' });
+    const text = await nemoIn(['chat', '--new'], { env, input: 'make it warmer\n' });
     expect(text.stdout + text.stderr).toContain('Hello');
     expect(text.stdout + text.stderr, JSON.stringify(text)).not.toMatch(CONTROL);
-    const json = await nemo(['chat', '--new', '--json'], { env, input: 'make it warmer\n' });
+    const json = await nemoIn(['chat', '--new', '--json'], { env, input: 'make it warmer\n' });
     const evs = events(json.stdout);
     const said = evs.filter((e) => e.type === 'chat.text').map((e) => String(e.text));
     expect(said.join('')).toContain('Hello');
@@ -125,7 +126,7 @@ describe('terminal escape injection (item 15)', () => {
       sendJson(res, 400, { code: 400, message: `nope${EVIL}\x08\x08\x08gone`, hint: `fix${EVIL}` }),
     );
     const env = testEnv({ NEMO_API_URL: other.url, NEMO_TOKEN: TOKEN });
-    const r = await nemo(['credits', '--json'], { env });
+    const r = await nemoIn(['credits', '--json'], { env });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/^error: .*nope/m);
     expect(r.stderr).not.toMatch(CONTROL);
@@ -153,6 +154,7 @@ describe('children never get the token (item 16)', () => {
       tools[tool === 'ffmpeg' ? 'FFMPEG_PATH' : 'FFPROBE_PATH'] = wrapper;
     }
     const out = join(dir, 'out.mp4');
+    // a real process: what its children inherit is the point
     const r = await nemo(['edit', clip, "add a title 'Local'", '--local', '-o', out], {
       env: testEnv({
         ...tools,
@@ -192,7 +194,7 @@ describe('broken config files name the file and the fix, never their content (it
     for (const name of ['config.json', 'credentials.json']) {
       const { env, dir } = cfg();
       mkdirSync(join(dir, name));
-      const r = await nemo(name === 'config.json' ? ['config', 'list'] : ['auth', 'status'], { env });
+      const r = await nemoIn(name === 'config.json' ? ['config', 'list'] : ['auth', 'status'], { env });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(`error: ${join(dir, name)} is a directory`);
       expect(r.stderr).toContain(`→ move it aside (nemo creates the file afresh): mv '${join(dir, name)}'`);
@@ -203,7 +205,7 @@ describe('broken config files name the file and the fix, never their content (it
   it('NEMO_CONFIG_DIR pointing at a file: says so and how to fix it', async () => {
     const file = join(tempDir(), 'not-a-dir');
     writeFileSync(file, 'x');
-    const r = await nemo(['config', 'list'], { env: { ...testEnv(), NEMO_CONFIG_DIR: file } });
+    const r = await nemoIn(['config', 'list'], { env: { ...testEnv(), NEMO_CONFIG_DIR: file } });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`error: the config directory ${file} is not a directory`);
     expect(r.stderr).toMatch(/→ point NEMO_CONFIG_DIR at a directory/);
@@ -213,7 +215,7 @@ describe('broken config files name the file and the fix, never their content (it
   it('a bare token in credentials.json is reported without quoting any of it', async () => {
     const { env, dir } = cfg();
     writeFileSync(join(dir, 'credentials.json'), `${TOKEN}\n`, { mode: 0o600 });
-    const r = await nemo(['auth', 'status'], { env });
+    const r = await nemoIn(['auth', 'status'], { env });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${join(dir, 'credentials.json')} is corrupted (not valid JSON)`);
     expect(r.stderr).not.toMatch(/nmv|"nm|Unexpected token/);
@@ -222,7 +224,7 @@ describe('broken config files name the file and the fix, never their content (it
   it('config.json symlinked to /etc/passwd: not valid JSON, and not one byte of it printed', async () => {
     const { env, dir } = cfg();
     symlinkSync('/etc/passwd', join(dir, 'config.json'));
-    const r = await nemo(['config', 'list'], { env });
+    const r = await nemoIn(['config', 'list'], { env });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`${join(dir, 'config.json')} is corrupted (not valid JSON)`);
     expect(r.stdout + r.stderr).not.toMatch(/root|"ro|Unexpected token/);
@@ -234,7 +236,7 @@ describe('broken config files name the file and the fix, never their content (it
     writeFileSync(target, JSON.stringify({ profiles: { default: { token: TOKEN } } }), { mode: 0o600 });
     symlinkSync(target, join(dir, 'credentials.json'));
     for (const args of [['auth', 'status'], ['auth', 'token'], ['credits']]) {
-      const r = await nemo(args, { env: { ...env, NEMO_API_URL: server.url } });
+      const r = await nemoIn(args, { env: { ...env, NEMO_API_URL: server.url } });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(4);
       expect(r.stderr).toContain(`${join(dir, 'credentials.json')} is a symbolic link`);
       expect(r.stdout + r.stderr).not.toContain(TOKEN);
@@ -244,7 +246,7 @@ describe('broken config files name the file and the fix, never their content (it
 
 describe('link-local targets through the CLI (item 18)', () => {
   it('NEMO_API_URL on 169.254.169.254 (cloud metadata): exit 2 naming the address, the token never sent', async () => {
-    const r = await nemo(['credits', '--json'], {
+    const r = await nemoIn(['credits', '--json'], {
       env: testEnv({ NEMO_API_URL: 'http://169.254.169.254', NEMO_TOKEN: TOKEN }),
     });
     expect(r.code, r.stderr).toBe(2);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '../../src/engine/ffmpeg.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { startTestServer } from '../helpers/http.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { clipIn, events, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 import { startProxy } from './proxy.js';
 
@@ -39,10 +40,10 @@ async function loggingTools(dir: string): Promise<{ env: Record<string, string>;
 
 describe('security', () => {
   it('TLS verification is never off silently: NODE_TLS_REJECT_UNAUTHORIZED=0 is warned about, even with --quiet', async () => {
-    const plain = await nemo(['credits'], { env: testEnv({ NEMO_API_URL: server.url }) });
+    const plain = await nemoIn(['credits'], { env: testEnv({ NEMO_API_URL: server.url }) });
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).not.toMatch(/TLS/);
-    const off = await nemo(['credits', '--quiet'], {
+    const off = await nemoIn(['credits', '--quiet'], {
       env: testEnv({ NEMO_API_URL: server.url, NODE_TLS_REJECT_UNAUTHORIZED: '0' }),
     });
     expect(off.code, off.stderr).toBe(0);
@@ -55,11 +56,12 @@ describe('security', () => {
     const { env: tools, log } = await loggingTools(dir);
     const env = testEnv({ NEMO_API_URL: server.url, ...tools });
     // a stored token and NEMO_TOKEN: neither ends up on a command line
-    const login = await nemo(['auth', 'login', '--with-token'], { env, input: TOKEN });
+    const login = await nemoIn(['auth', 'login', '--with-token'], { env, input: TOKEN });
     expect(login.code, login.stderr).toBe(0);
-    const flag = await nemo(['edit', clip, 'trim', '--token', TOKEN], { env });
+    const flag = await nemoIn(['edit', clip, 'trim', '--token', TOKEN], { env });
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/unknown option '--token'/);
+    // a real process: the ffmpeg wrappers it runs log their argv and environment
     const local = await nemo(['edit', '--local', clip, "add a title 'Argv'", '-o', join(dir, 'out.mp4')], {
       env: { ...env, NEMO_TOKEN: TOKEN },
     });
@@ -102,8 +104,8 @@ describe('nothing lost', () => {
     const tokens = async () => (await serverStats(server.url)).requests['/api/auth/anonymous-token'] ?? 0;
     const before = await tokens();
     const runs = await Promise.all([
-      ...Array.from({ length: 5 }, () => nemo(['session', 'new', '--json'], { env })),
-      nemo(['config', 'set', 'quality', 'low'], { env }),
+      ...Array.from({ length: 5 }, () => nemoIn(['session', 'new', '--json'], { env })),
+      nemoIn(['config', 'set', 'quality', 'low'], { env }),
     ]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     // without a lock each process asked for its own token with the same client id: all but one got a 429

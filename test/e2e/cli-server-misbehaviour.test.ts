@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { sendJson, startTestServer, type TestServer } from '../helpers/http.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { events, expectNoToken, nemo, startSuite, tempDir, testEnv } from './helpers.js';
 import { type ProxyHooks, startProxy } from './proxy.js';
 
@@ -35,7 +36,7 @@ async function via(hooks: ProxyHooks): Promise<Record<string, string>> {
 
 async function edit(env: Record<string, string>) {
   const output = join(tempDir(), `out-${++n}.mp4`);
-  const r = await nemo(['edit', clip, "add a title 'Odd'", '-o', output, '--json', '--quality', 'low'], {
+  const r = await nemoIn(['edit', clip, "add a title 'Odd'", '-o', output, '--json', '--quality', 'low'], {
     env,
   });
   expectNoToken(r);
@@ -68,7 +69,7 @@ describe('bad answers from the server, through the CLI', () => {
     const env = await via({
       answer: answerJson((u) => u.startsWith('/api/credits'), 200, '{"code":0,"data":{"available":'),
     });
-    const r = await nemo(['credits'], { env });
+    const r = await nemoIn(['credits'], { env });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/HTTP 200 OK \(non-JSON body\)/);
     expect(r.stderr).toMatch(/check NEMO_API_URL/);
@@ -178,7 +179,7 @@ describe('a bad token answer', () => {
         return true;
       },
     });
-    const r = await nemo(['credits'], { env });
+    const r = await nemoIn(['credits'], { env });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/anonymous token response carried no token/);
     expectOneClearError(r.stderr);
