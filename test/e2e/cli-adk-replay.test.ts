@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ReplayServer, startAdkReplay, type Turn } from '../helpers/adk-replay.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { clipIn, ensureBuilt, events, expectNoToken, nemo, tempDir, testEnv } from './helpers.js';
 
 /**
@@ -38,14 +39,14 @@ const count = (hay: string, needle: string): number => hay.split(needle).length 
 
 async function edit(s: ReplayServer, extraArgs: string[] = [], extraEnv: Record<string, string> = {}) {
   const output = join(dir, `out-${++n}.mp4`);
-  const r = await nemo(['edit', clip, 'do it', '-o', output, ...extraArgs], { env: envFor(s, extraEnv) });
+  const r = await nemoIn(['edit', clip, 'do it', '-o', output, ...extraArgs], { env: envFor(s, extraEnv) });
   expectNoToken(r);
   const evs = extraArgs.includes('--json') && r.stdout.trim() ? events(r.stdout) : [];
   return { ...r, output, evs };
 }
 
 async function chat(s: ReplayServer, lines: string[], extraArgs: string[] = [], extraEnv = {}) {
-  const r = await nemo(['chat', '--new', ...extraArgs], {
+  const r = await nemoIn(['chat', '--new', ...extraArgs], {
     env: envFor(s, extraEnv),
     input: `${lines.join('\n')}\n`,
   });

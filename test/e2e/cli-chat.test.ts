@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { BIN, events, expectNoToken, nemo, startSuite, testEnv } from './helpers.js';
 
 let server: RunningServer;
@@ -22,7 +23,7 @@ describe('nemo chat fed from piped stdin', () => {
   it('Chinese intents: 上传 / 状态 / 积分 / 导出 run locally; the rest goes to the agent', async () => {
     const e = env();
     const script = [`上传 "${clip}"`, "add a title 'Chat'", '状态', '积分', '导出'].join('\n');
-    const r = await nemo(['chat', '--new', '--quality', 'low'], { env: e, input: `${script}\n`, cwd: dir });
+    const r = await nemoIn(['chat', '--new', '--quality', 'low'], { env: e, input: `${script}\n`, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Timeline \(2 tracks\): 1\. Video: .* 2\. Title: "Chat"/);
@@ -39,7 +40,7 @@ describe('nemo chat fed from piped stdin', () => {
     const script = [`upload ${clip}`, 'make it warmer', 'show tracks', 'balance', 'send me the video'].join(
       '\n',
     );
-    const r = await nemo(['chat', '--new', '--json', '-o', output], { env: e, input: `${script}\n` });
+    const r = await nemoIn(['chat', '--new', '--json', '-o', output], { env: e, input: `${script}\n` });
     expect(r.code, r.stderr).toBe(0);
     const evs = events(r.stdout);
     const types = evs.map((x) => x.type);
@@ -50,7 +51,7 @@ describe('nemo chat fed from piped stdin', () => {
     expect(evs.at(-1)).toMatchObject({ type: 'result', output });
     expect(existsSync(output)).toBe(true);
     // the chat kept its session: it is the profile's current one, with the upload recorded
-    const show = await nemo(['session', 'show', '--json'], { env: e });
+    const show = await nemoIn(['session', 'show', '--json'], { env: e });
     expect(JSON.parse(show.stdout)).toMatchObject({
       files: [clip],
       lastRenderId: expect.stringMatching(/^render_/),
@@ -58,7 +59,7 @@ describe('nemo chat fed from piped stdin', () => {
   });
 
   it('a failing line is reported and the chat goes on; the exit code is the failure', async () => {
-    const r = await nemo(['chat', '--new'], {
+    const r = await nemoIn(['chat', '--new'], {
       env: env(),
       input: `upload ${join(dir, 'missing.mp4')}\ncredits\n`,
     });
@@ -73,15 +74,15 @@ describe('nemo chat --local', () => {
     const e = testEnv({ NEMO_API_URL: 'http://127.0.0.1:9' });
     const output = join(dir, 'chat-local.mp4');
     const script = [`upload ${clip}`, "add a title 'Local'", 'make it warmer', '状态', '导出'].join('\n');
-    const r = await nemo(['chat', '--local', '--new', '-o', output], { env: e, input: `${script}\n` });
+    const r = await nemoIn(['chat', '--local', '--new', '-o', output], { env: e, input: `${script}\n` });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/• colour grade: warm/);
     expect(r.stdout).toMatch(/^Timeline \(2 tracks\).*Title: "Local"/m);
     expect(r.stdout.trim().split('\n').at(-1)).toBe(output);
     expect(statSync(output).size).toBeGreaterThan(1000);
-    const state = await nemo(['state', '--local', '--json'], { env: e });
+    const state = await nemoIn(['state', '--local', '--json'], { env: e });
     expect(JSON.parse(state.stdout).draft.t).toHaveLength(2);
-    const unknown = await nemo(['chat', '--local'], {
+    const unknown = await nemoIn(['chat', '--local'], {
       env: e,
       input: 'make it look like a Wes Anderson film\n',
     });
@@ -93,50 +94,50 @@ describe('nemo chat --local', () => {
 describe('sessions, config, auth', () => {
   it('session new|list|use|show and state of the current session', async () => {
     const e = env();
-    const a = (await nemo(['session', 'new'], { env: e })).stdout.trim();
-    const b = (await nemo(['session', 'new'], { env: e })).stdout.trim();
+    const a = (await nemoIn(['session', 'new'], { env: e })).stdout.trim();
+    const b = (await nemoIn(['session', 'new'], { env: e })).stdout.trim();
     expect(a).not.toBe(b);
-    const list = await nemo(['session', 'list'], { env: e });
+    const list = await nemoIn(['session', 'list'], { env: e });
     expect(list.stdout).toMatch(new RegExp(`^\\* ${b}`, 'm'));
-    expect((await nemo(['session', 'use', a], { env: e })).code).toBe(0);
-    expect(JSON.parse((await nemo(['session', 'list', '--json'], { env: e })).stdout).current).toBe(a);
-    expect((await nemo(['session', 'use', 'nope'], { env: e })).code).toBe(2);
-    const up = await nemo(['upload', clip], { env: e });
+    expect((await nemoIn(['session', 'use', a], { env: e })).code).toBe(0);
+    expect(JSON.parse((await nemoIn(['session', 'list', '--json'], { env: e })).stdout).current).toBe(a);
+    expect((await nemoIn(['session', 'use', 'nope'], { env: e })).code).toBe(2);
+    const up = await nemoIn(['upload', clip], { env: e });
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout.trim()).toBe(a);
-    const state = await nemo(['state', '--json'], { env: e });
+    const state = await nemoIn(['state', '--json'], { env: e });
     expect(JSON.parse(state.stdout)).toMatchObject({
       sessionId: a,
       summary: expect.stringMatching(/^Timeline \(1 track\)/),
     });
     // nemo serve is not NemoVideo's API: a link needs the web app it belongs to
-    const refused = await nemo(['link'], { env: e });
+    const refused = await nemoIn(['link'], { env: e });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/is not NemoVideo's/);
-    const link = await nemo(['link'], { env: { ...e, NEMO_WEB_URL: 'https://web.example' } });
+    const link = await nemoIn(['link'], { env: { ...e, NEMO_WEB_URL: 'https://web.example' } });
     expect(link.stdout.trim()).toMatch(/^https:\/\/web\.example\/workspace\/claim\?ct=/);
     expect(link.stdout).not.toContain('nmv_usr_');
   });
 
   it('config get|set|list per profile; NEMO_PROFILE and -p', async () => {
     const e = env();
-    expect((await nemo(['config', 'set', 'quality', 'medium'], { env: e })).code).toBe(0);
-    expect((await nemo(['-p', 'work', 'config', 'set', 'language', 'zh'], { env: e })).code).toBe(0);
-    expect((await nemo(['config', 'get', 'quality'], { env: e })).stdout).toBe('medium\n');
-    expect((await nemo(['config', 'get', 'quality'], { env: { ...e, NEMO_PROFILE: 'work' } })).stdout).toBe(
+    expect((await nemoIn(['config', 'set', 'quality', 'medium'], { env: e })).code).toBe(0);
+    expect((await nemoIn(['-p', 'work', 'config', 'set', 'language', 'zh'], { env: e })).code).toBe(0);
+    expect((await nemoIn(['config', 'get', 'quality'], { env: e })).stdout).toBe('medium\n');
+    expect((await nemoIn(['config', 'get', 'quality'], { env: { ...e, NEMO_PROFILE: 'work' } })).stdout).toBe(
       '\n',
     );
-    expect((await nemo(['config', 'get', 'language', '-p', 'work'], { env: e })).stdout).toBe('zh\n');
-    const list = JSON.parse((await nemo(['config', 'list', '--json'], { env: e })).stdout);
+    expect((await nemoIn(['config', 'get', 'language', '-p', 'work'], { env: e })).stdout).toBe('zh\n');
+    const list = JSON.parse((await nemoIn(['config', 'list', '--json'], { env: e })).stdout);
     expect(list).toMatchObject({ profile: 'default', settings: { quality: 'medium' } });
-    expect((await nemo(['config', 'set', 'quality', 'ultra'], { env: e })).code).toBe(2);
+    expect((await nemoIn(['config', 'set', 'quality', 'ultra'], { env: e })).code).toBe(2);
   });
 
   it("concurrent nemo processes sharing the config file do not lose each other's writes", async () => {
     const e = env();
     const names = Array.from({ length: 6 }, (_, i) => `p${i}`);
     const runs = await Promise.all(
-      names.map((p) => nemo(['-p', p, 'config', 'set', 'language', 'en'], { env: e })),
+      names.map((p) => nemoIn(['-p', p, 'config', 'set', 'language', 'en'], { env: e })),
     );
     expect(runs.map((r) => r.code)).toEqual(names.map(() => 0));
     const saved = JSON.parse(readFileSync(join(e.NEMO_CONFIG_DIR as string, 'config.json'), 'utf8'));
@@ -145,27 +146,27 @@ describe('sessions, config, auth', () => {
 
   it('auth: login (anonymous), status with its source, NEMO_TOKEN wins, logout; --debug never shows the token', async () => {
     const e = env();
-    expect((await nemo(['auth', 'status'], { env: e })).code).toBe(4);
-    const login = await nemo(['auth', 'login', '--json'], { env: e });
+    expect((await nemoIn(['auth', 'status'], { env: e })).code).toBe(4);
+    const login = await nemoIn(['auth', 'login', '--json'], { env: e });
     expect(login.code, login.stderr).toBe(0);
     expect(JSON.parse(login.stdout)).toMatchObject({
       anonymous: true,
       userId: expect.stringMatching(/^anon_/),
     });
-    const status = JSON.parse((await nemo(['auth', 'status', '--json'], { env: e })).stdout);
+    const status = JSON.parse((await nemoIn(['auth', 'status', '--json'], { env: e })).stdout);
     expect(status).toMatchObject({ source: 'profile', anonymous: true });
-    const token = (await nemo(['auth', 'token'], { env: e })).stdout.trim();
+    const token = (await nemoIn(['auth', 'token'], { env: e })).stdout.trim();
     expect(token).toMatch(/^nmv_usr_/);
     const viaEnv = JSON.parse(
-      (await nemo(['auth', 'status', '--json'], { env: { ...e, NEMO_TOKEN: token } })).stdout,
+      (await nemoIn(['auth', 'status', '--json'], { env: { ...e, NEMO_TOKEN: token } })).stdout,
     );
     expect(viaEnv.source).toBe('env');
-    const debug = await nemo(['credits', '--debug'], { env: e });
+    const debug = await nemoIn(['credits', '--debug'], { env: e });
     expect(debug.code, debug.stderr).toBe(0);
     expect(debug.stderr).toMatch(/nemo:api GET .*\/api\/credits/);
     expectNoToken(debug);
-    expect((await nemo(['auth', 'logout'], { env: e })).code).toBe(0);
-    expect((await nemo(['auth', 'status'], { env: e })).code).toBe(4);
+    expect((await nemoIn(['auth', 'logout'], { env: e })).code).toBe(0);
+    expect((await nemoIn(['auth', 'status'], { env: e })).code).toBe(4);
   });
 });
 
@@ -175,19 +176,19 @@ describe('nemo render status|wait|cancel', () => {
   it('shows, waits for and cancels render jobs', async () => {
     const e = env();
     server.faults.add({ name: 'slow-render', ms: 3000 });
-    const edit = await nemo(
+    const edit = await nemoIn(
       ['edit', clip, "add a title 'R'", '--no-download', '--json', '--timeout', '0.5'],
       { env: e },
     );
     expect(edit.code, edit.stderr).toBe(3);
     const id = events(edit.stdout).find((x) => x.type === 'render.submitted')?.id as string;
-    const status = JSON.parse((await nemo(['render', 'status', id, '--json'], { env: e })).stdout);
+    const status = JSON.parse((await nemoIn(['render', 'status', id, '--json'], { env: e })).stdout);
     expect(status).toMatchObject({
       id,
       status: expect.stringMatching(/pending|processing/),
       progress: expect.any(Number),
     });
-    const waited = await nemo(['render', 'wait', id, '--json'], { env: e });
+    const waited = await nemoIn(['render', 'wait', id, '--json'], { env: e });
     expect(waited.code, waited.stderr).toBe(0);
     expect(events(waited.stdout).at(-1)).toMatchObject({
       type: 'result',
@@ -196,9 +197,9 @@ describe('nemo render status|wait|cancel', () => {
       url: expect.stringMatching(/^http/),
     });
     server.faults.add({ name: 'slow-render', ms: 5000 });
-    const again = await nemo(['export', '--no-download', '--json', '--timeout', '0.5'], { env: e });
+    const again = await nemoIn(['export', '--no-download', '--json', '--timeout', '0.5'], { env: e });
     const second = events(again.stdout).find((x) => x.type === 'render.submitted')?.id as string;
-    const cancelled = await nemo(['render', 'cancel', second], { env: e });
+    const cancelled = await nemoIn(['render', 'cancel', second], { env: e });
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(cancelled.stdout).toMatch(new RegExp(`^${second} cancelled`));
   });
@@ -217,17 +218,17 @@ describe('nemo serve, completion, help', () => {
       });
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const credits = await nemo(['credits'], { env: testEnv({ NEMO_API_URL: url }) });
+    const credits = await nemoIn(['credits'], { env: testEnv({ NEMO_API_URL: url }) });
     expect(credits.code).toBe(3);
     run.child.kill('SIGINT');
     const r = await run;
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Ctrl-C to stop/);
-    expect((await nemo(['serve', '--fault', 'no-such-fault'], { env: testEnv() })).code).toBe(2);
+    expect((await nemoIn(['serve', '--fault', 'no-such-fault'], { env: testEnv() })).code).toBe(2);
   });
 
   it.each(['bash', 'zsh', 'fish'])('completion %s names the commands', async (shell) => {
-    const r = await nemo(['completion', shell], { env: testEnv() });
+    const r = await nemoIn(['completion', shell], { env: testEnv() });
     expect(r.code).toBe(0);
     for (const word of ['edit', 'chat', 'export', 'session', 'resume']) expect(r.stdout).toContain(word);
   });
@@ -248,9 +249,9 @@ describe('nemo serve, completion, help', () => {
   });
 
   it('help exit-codes, help <command>, --help examples, usage errors exit 2 with a suggestion', async () => {
-    const codes = await nemo(['help', 'exit-codes'], { env: testEnv() });
+    const codes = await nemoIn(['help', 'exit-codes'], { env: testEnv() });
     expect(codes.stdout).toMatch(/130\s+interrupted/);
-    const auth = await nemo(['help', 'auth', 'login'], { env: testEnv() });
+    const auth = await nemoIn(['help', 'auth', 'login'], { env: testEnv() });
     expect(auth.stdout).toMatch(/--with-token/);
     for (const cmd of [
       'edit',
@@ -267,10 +268,10 @@ describe('nemo serve, completion, help', () => {
       'serve',
       'completion',
     ]) {
-      const h = await nemo([cmd, '--help'], { env: testEnv() });
+      const h = await nemoIn([cmd, '--help'], { env: testEnv() });
       expect(h.stdout, cmd).toMatch(/Examples:|Inside the chat/);
     }
-    const typo = await nemo(['exprot'], { env: testEnv() });
+    const typo = await nemoIn(['exprot'], { env: testEnv() });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/Did you mean export\?/);
   });

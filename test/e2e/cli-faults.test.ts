@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultSpec, type RunningServer, startServer } from '../../src/server/index.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { clipIn, events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
@@ -32,7 +33,7 @@ async function editWith(
 ) {
   for (const f of [fault].flat()) server.faults.add(f);
   const output = out();
-  const r = await nemo(
+  const r = await nemoIn(
     ['edit', clip, "add a title 'Fault'", '-o', output, '--json', '--quality', 'low', ...extraArgs],
     { env: env(extraEnv) },
   );
@@ -74,7 +75,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
   it('3b. 429 repeated: exit 3, saying when to retry', async () => {
     server.faults.add({ name: 'rate-limit', path: '/api/credits', times: -1, retryAfterS: 1 });
     const before = await creditRequests();
-    const r = await nemo(['credits'], { env: env() });
+    const r = await nemoIn(['credits'], { env: env() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/retry in \d+ s/);
     expect((await creditRequests()) - before).toBe(3); // the first try and 2 retries
@@ -83,7 +84,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
   it('4. 503 with an HTML body on credits: retried', async () => {
     server.faults.add({ name: 'html-503', path: '/api/credits', times: 1 });
     const before = await creditRequests();
-    const r = await nemo(['credits', '--json'], { env: env() });
+    const r = await nemoIn(['credits', '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect((await creditRequests()) - before).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ available: expect.any(Number) });
@@ -92,7 +93,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
   it('4b. 503 persistent: exit 3, the status shown, no HTML dump', async () => {
     server.faults.add({ name: 'html-503', path: '/api/credits', times: -1 });
     const before = await creditRequests();
-    const r = await nemo(['credits'], { env: env() });
+    const r = await nemoIn(['credits'], { env: env() });
     expect(r.code).toBe(3);
     expect((await creditRequests()) - before).toBe(3);
     expect(r.stderr).toMatch(/503/);
@@ -112,7 +113,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
 
   it('7. heartbeats only for a while: "still working" lines, then the reply', async () => {
     server.faults.add({ name: 'slow-agent', ms: 1500 });
-    const r = await nemo(['edit', clip, "add a title 'Slow'", '-o', out(), '--quality', 'low'], {
+    const r = await nemoIn(['edit', clip, "add a title 'Slow'", '-o', out(), '--quality', 'low'], {
       env: env({ NEMO_STILL_WORKING_MS: '300' }),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -146,7 +147,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
     const a = await clipIn(sub, 'a.mp4');
     const b = await clipIn(sub, 'b.mp4');
     server.faults.add({ name: 'render-fail', times: 2 });
-    const r = await nemo(['edit', a, b, "add a title 'Each'", '--each', '--json', '--quality', 'low'], {
+    const r = await nemoIn(['edit', a, b, "add a title 'Each'", '--each', '--json', '--quality', 'low'], {
       env: env(),
     });
     expect(r.code, r.stderr).toBe(5);
@@ -160,7 +161,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
     const e = env();
     server.faults.add({ name: 'slow-render', ms: 5000 });
     const output = out();
-    const r = await nemo(['edit', clip, "add a title 'Slow'", '-o', output, '--json', '--timeout', '2'], {
+    const r = await nemoIn(['edit', clip, "add a title 'Slow'", '-o', output, '--json', '--timeout', '2'], {
       env: e,
     });
     expect(r.code, r.stderr).toBe(3);
@@ -170,7 +171,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
       code: 'render_timeout',
       hint: expect.stringMatching(/^nemo export --resume render_/),
     });
-    const resumed = await nemo(['export', '--resume', '--json'], { env: e });
+    const resumed = await nemoIn(['export', '--resume', '--json'], { env: e });
     expect(resumed.code, resumed.stderr).toBe(0);
     const evs = events(resumed.stdout);
     // progress advanced: below 100 while the first run waited, 100 when the resumed wait ended
@@ -247,7 +248,7 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
     expect(existsSync(output)).toBe(false);
     const saved = JSON.parse(readFileSync(join(e.NEMO_CONFIG_DIR as string, 'config.json'), 'utf8'));
     expect(JSON.stringify(saved)).toContain(id);
-    const resumed = await nemo(['export', '--resume'], { env: e });
+    const resumed = await nemoIn(['export', '--resume'], { env: e });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout.trim()).toBe(output);
     expect(existsSync(output)).toBe(true);
@@ -271,7 +272,7 @@ describe('server shapes and credits', () => {
   });
 
   it('6. silent edit (no text): the state diff is printed', async () => {
-    const r = await nemo(['edit', clip, "add a title 'Quiet'", '-o', out(), '--quality', 'low'], {
+    const r = await nemoIn(['edit', clip, "add a title 'Quiet'", '-o', out(), '--quality', 'low'], {
       env: testEnv({ NEMO_API_URL: quiet.url }),
     });
     expect(r.code, r.stderr).toBe(0);
@@ -281,10 +282,10 @@ describe('server shapes and credits', () => {
   it('out of credits (2001): exit 6 with the register?bind= link', async () => {
     const e = testEnv({ NEMO_API_URL: quiet.url });
     expect(
-      (await nemo(['edit', clip, "add a title 'One'", '-o', out(), '--quality', 'low'], { env: e })).code,
+      (await nemoIn(['edit', clip, "add a title 'One'", '-o', out(), '--quality', 'low'], { env: e })).code,
     ).toBe(0);
     // 60 credits, 50 per session: the second session's edit is refused
-    const broke = await nemo(['edit', clip, "add a title 'Broke'", '-o', out(), '--json'], { env: e });
+    const broke = await nemoIn(['edit', clip, "add a title 'Broke'", '-o', out(), '--json'], { env: e });
     expect(broke.code, broke.stderr).toBe(6);
     expect(broke.stderr).toMatch(/register\?bind=anon_/);
     expect(events(broke.stdout).at(-1)).toMatchObject({
