@@ -106,7 +106,6 @@ export async function run(ctx: Ctx, _args: unknown, opts: ServeOptions): Promise
   else ctx.out.data(server.url);
   const where = `${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}`;
   const also = server.urls.length > 1 ? ` (every interface: ${server.urls.join(', ')})` : '';
-  ctx.out.info(`nemo serve listening on ${where}${also}${faults(options)}; Ctrl-C to stop`);
   // Said even under --quiet: these change who can reach what.
   if (!server.loopbackOnly)
     ctx.out.say(
@@ -120,6 +119,8 @@ export async function run(ctx: Ctx, _args: unknown, opts: ServeOptions): Promise
           : `"X-Nemo-Admin: ${server.adminSecret}"`
       }`,
     );
+  // the readiness line comes last, so whoever waits for it has read the whole banner
+  ctx.out.info(`nemo serve listening on ${where}${also}${faults(options)}; Ctrl-C to stop`);
   const signal = ctx.interrupt.signal;
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
