@@ -37,7 +37,8 @@ export function exportOutputPath(session: SessionRecord | undefined, format = 'm
   const first = session?.files?.find((f) => !isUrl(f));
   if (first) return defaultOutputPath(first, format);
   const stem = session ? `nemo-${session.sessionId.slice(0, 8)}` : 'nemo-export';
-  return defaultOutputPath(resolve(`${stem}.mp4`), format);
+  // paths are printed as the person would type them: relative to where nemo runs
+  return defaultOutputPath(`${stem}.mp4`, format);
 }
 
 function resumeHint(id: string): string {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../base/atomic-output.js';
 import { isOutputFormat } from '../../base/media.js';
 import type { Quality } from '../../config/index.js';
@@ -66,7 +65,7 @@ export class LocalChat {
           );
         }
         await checkInputs(intent.paths);
-        this.files.push(...intent.paths.map((p) => resolve(p)));
+        this.files.push(...intent.paths);
         this.draft = undefined;
         this.out.info(
           `added ${intent.paths.join(', ')} (${this.files.length} file${this.files.length === 1 ? '' : 's'} in the project)`,
@@ -114,7 +113,7 @@ export class LocalChat {
         // the default name takes the draft's format ("export as gif" → .gif): the engine refuses a mismatch
         const fmt = this.draft.m?.fx?.format;
         const ext = isOutputFormat(fmt) ? fmt : 'mp4';
-        const output = this.opts.output ?? defaultOutputPath(first ?? resolve('nemo-local.mp4'), ext);
+        const output = this.opts.output ?? defaultOutputPath(first ?? 'nemo-local.mp4', ext);
         checkOutputPath(output, first ? [first] : [], !!this.opts.force);
         const progress = this.out.progress('rendering', {
           event: 'local.progress',
