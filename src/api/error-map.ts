@@ -1,3 +1,4 @@
+import { UPLOAD_EXTENSIONS_TEXT } from '../base/media.js';
 import {
   ApiError,
   type ApiErrorOptions,
@@ -67,13 +68,16 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
     const registerUrl = ctx.userId
       ? `${ctx.webURL.replace(/\/+$/, '')}/register?bind=${encodeURIComponent(ctx.userId)}`
       : undefined;
-    return new InsufficientCreditsError(sameThing(message, 'credits') ? message : `Not enough credits: ${message}`, {
-      ...opts,
-      registerUrl,
-      hint: registerUrl
-        ? `Register to get more credits: ${registerUrl}`
-        : `Top up your credits at ${ctx.webURL.replace(/\/+$/, '')}/dashboard/billing`,
-    });
+    return new InsufficientCreditsError(
+      sameThing(message, 'credits') ? message : `Not enough credits: ${message}`,
+      {
+        ...opts,
+        registerUrl,
+        hint: registerUrl
+          ? `Register to get more credits: ${registerUrl}`
+          : `Top up your credits at ${ctx.webURL.replace(/\/+$/, '')}/dashboard/billing`,
+      },
+    );
   }
   if (status === 402) {
     return new ExportBlockedError(`Export blocked by your plan: ${message}`, {
@@ -93,7 +97,7 @@ export function errorFromFailure(ctx: FailureContext): ApiError {
   if (code === 4001) {
     return new UnsupportedFileError(`Unsupported file: ${message}`, {
       ...opts,
-      hint: 'Supported: mp4 mov avi webm mkv, jpg jpeg png gif webp, mp3 wav m4a aac.',
+      hint: `Supported: ${UPLOAD_EXTENSIONS_TEXT}.`,
     });
   }
   if (code === 4002) {

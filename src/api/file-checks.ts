@@ -1,29 +1,17 @@
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { UPLOAD_TYPES } from '../base/media.js';
 import { LocalInputError } from './errors.js';
 
 /** Local checks on a file before it is uploaded (protocol §4.5). No network. */
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 
-/** Accepted extensions and their Content-Type. */
-export const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = {
-  mp4: 'video/mp4',
-  mov: 'video/quicktime',
-  avi: 'video/x-msvideo',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  m4a: 'audio/mp4',
-  aac: 'audio/aac',
-};
+/** Accepted extensions and their Content-Type (the one table: src/base/media.ts). */
+export const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(UPLOAD_TYPES).map(([ext, t]) => [ext, t.mime]),
+);
 
 const SUPPORTED = Object.keys(UPLOAD_CONTENT_TYPES).join(', ');
 

@@ -96,3 +96,29 @@ export const LIMITS = {
   /** Longest timeline the engine renders, in ms (6 hours). */
   maxDurationMs: 6 * 3600 * 1000,
 } as const;
+
+/**
+ * What can be uploaded (protocol §4.5, plus `.jpeg`): extension → kind and Content-Type. The client's
+ * checks (src/api/file-checks.ts) and `nemo serve` (src/server/media-types.ts) both read this table.
+ */
+export const UPLOAD_TYPES: Readonly<Record<string, { kind: 'video' | 'image' | 'audio'; mime: string }>> = {
+  mp4: { kind: 'video', mime: 'video/mp4' },
+  mov: { kind: 'video', mime: 'video/quicktime' },
+  avi: { kind: 'video', mime: 'video/x-msvideo' },
+  webm: { kind: 'video', mime: 'video/webm' },
+  mkv: { kind: 'video', mime: 'video/x-matroska' },
+  jpg: { kind: 'image', mime: 'image/jpeg' },
+  jpeg: { kind: 'image', mime: 'image/jpeg' },
+  png: { kind: 'image', mime: 'image/png' },
+  gif: { kind: 'image', mime: 'image/gif' },
+  webp: { kind: 'image', mime: 'image/webp' },
+  mp3: { kind: 'audio', mime: 'audio/mpeg' },
+  wav: { kind: 'audio', mime: 'audio/wav' },
+  m4a: { kind: 'audio', mime: 'audio/mp4' },
+  aac: { kind: 'audio', mime: 'audio/aac' },
+};
+
+/** The upload extensions as people read them: "mp4, mov, …, m4a or aac". */
+export const UPLOAD_EXTENSIONS_TEXT = ((all: string[]) => `${all.slice(0, -1).join(', ')} or ${all.at(-1)}`)(
+  Object.keys(UPLOAD_TYPES),
+);

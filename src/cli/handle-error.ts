@@ -1,5 +1,6 @@
 import type { FileTooLargeError, InsufficientCreditsError, RateLimitError } from '../api/errors.js';
 import { NemoBaseError } from '../base/errors.js';
+import { UPLOAD_EXTENSIONS_TEXT } from '../base/media.js';
 import { EXIT, EXIT_BY_KIND, type ExitCode } from './exit-codes.js';
 
 /** What the CLI prints for an error: what happened, the fix, and the exit code. */
@@ -42,7 +43,7 @@ function cliFix(err: NemoBaseError, env: NodeJS.ProcessEnv): string | undefined 
       return err.hint ?? `compress or trim the file to under ${Math.floor(limit / 1024 / 1024)} MB`;
     }
     case 'unsupported_file':
-      return err.hint ?? 'use mp4, mov, mkv, webm, avi, jpg, png, gif, webp, mp3, wav, m4a or aac';
+      return err.hint ?? `use ${UPLOAD_EXTENSIONS_TEXT}`;
     case 'render_failed':
       return err.hint ?? 'try the export again (nemo export), or change the edit (nemo chat)';
     case 'session_not_found':

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { OutputFormat } from '../base/media.js';
 import type { Draft } from '../timeline/index.js';
 import { applyOps } from './apply.js';
 import { draftFromMedia } from './draft-build.js';
@@ -27,7 +28,7 @@ export interface LocalEditOptions {
   captionsPath?: string;
   asrModelPath?: string;
   /** The output format; must agree with `outPath`'s extension and the instruction's "export as …". */
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   quality?: 'low' | 'medium' | 'high';
   /** For inputs with several audio streams: which one (index among the audio streams); default: the default one. */
   audioStream?: number;

@@ -1,3 +1,4 @@
+import type { OutputFormat } from '../base/media.js';
 import type { Draft } from '../timeline/index.js';
 import type { ExtraOp } from './plan/ops.js';
 
@@ -23,7 +24,7 @@ export type EditOp =
   | { op: 'preset'; name: 'youtube' | 'tiktok' | 'square' | 'portrait45' | '4k'; fit?: 'blur' | 'crop' }
   | { op: 'enhance'; scale?: number }
   | { op: 'stabilize' }
-  | { op: 'format'; format: 'mp4' | 'webm' | 'mov' | 'gif' }
+  | { op: 'format'; format: OutputFormat }
   | { op: 'export' }
   | ExtraOp;
 
@@ -78,7 +79,7 @@ export interface RenderOptions {
   onProgress?: (p: RenderProgress) => void;
   signal?: AbortSignal;
   /** Overrides draft.m.fx.format; without either, the output path's extension decides (else mp4). */
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   quality?: 'low' | 'medium' | 'high';
   /** Replace an existing output (the CLI's --force); without it the render never replaces a file. */
   overwrite?: boolean;

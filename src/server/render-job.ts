@@ -1,3 +1,4 @@
+import { QUALITIES as MEDIA_QUALITIES, OUTPUT_FORMATS } from '../base/media.js';
 import type { RenderOptions } from '../engine/types.js';
 import type { Draft } from '../timeline/index.js';
 import type { ResolvedOptions } from './options.js';
@@ -6,8 +7,9 @@ export type RenderStatus = 'pending' | 'processing' | 'completed' | 'failed' | '
 export type RenderFormat = NonNullable<RenderOptions['format']>;
 export type RenderQuality = NonNullable<RenderOptions['quality']>;
 
-export const FORMATS: readonly RenderFormat[] = ['mp4', 'webm', 'mov', 'gif'];
-export const QUALITIES: readonly RenderQuality[] = ['low', 'medium', 'high'];
+/** The one vocabulary (src/base/media.ts), under the names the server's modules use. */
+export const FORMATS: readonly RenderFormat[] = OUTPUT_FORMATS;
+export const QUALITIES: readonly RenderQuality[] = MEDIA_QUALITIES;
 export const FINISHED: readonly RenderStatus[] = ['completed', 'failed', 'cancelled'];
 
 /** One render job, from submit to its end. */

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import type { OutputFormat } from '../../base/media.js';
 import { mapLimit, parseJobs, parseTimeout, pickQuality } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
@@ -23,7 +24,7 @@ export interface EditOptions {
   asrModel?: string;
   audioStream?: string;
   quality?: string;
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   timeout?: string;
   /** Live text from the cloud agent (ADK `streaming: true`). */
   stream?: boolean;

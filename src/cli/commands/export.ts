@@ -1,3 +1,4 @@
+import type { OutputFormat } from '../../base/media.js';
 import { parseTimeout, pickQuality } from '../args.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
@@ -9,7 +10,7 @@ export interface ExportCommandOptions {
   output?: string;
   resume?: string | boolean;
   quality?: string;
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   session?: string;
   timeout?: string;
   download: boolean;

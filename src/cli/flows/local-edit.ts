@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../../base/atomic-output.js';
+import type { OutputFormat } from '../../base/media.js';
 import type { Quality } from '../../config/index.js';
 import { UnknownInstructionError } from '../../engine/errors.js';
 import type { LocalEditEvent } from '../../engine/local-edit.js';
@@ -16,7 +17,7 @@ export interface LocalEditInput {
   output: string;
   force: boolean;
   quality?: Quality;
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;

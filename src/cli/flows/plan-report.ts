@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { OutputFormat } from '../../base/media.js';
 import type { DryRunReport } from '../../engine/plan/dry-run.js';
 import { describeOp, formatPlanClauses, formatSupported } from '../../engine/plan/explain.js';
 import type { Plan } from '../../engine/planner.js';
@@ -85,7 +86,7 @@ export interface DryRunInput {
   files: string[];
   instruction: string;
   output?: string;
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { OutputFormat } from '../../base/media.js';
 import { placeSegments } from '../../timeline/index.js';
 import { applyOps } from '../apply.js';
 import { draftFromMedia, videoTrack } from '../draft-build.js';
@@ -57,7 +58,7 @@ export interface DryRunOptions {
   files: string[];
   /** Where the edit would write (checked for its format like the real edit; nothing is written). */
   outPath?: string;
-  format?: 'mp4' | 'webm' | 'mov' | 'gif';
+  format?: OutputFormat;
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
