@@ -137,8 +137,17 @@ function addSimple(program: Command): void {
     .command('state')
     .description('show the draft: a summary line and a drawn timeline')
     .addOption(session())
-    .option('--local', 'show the draft of the last local edit')
-    .addHelpText('after', examples(['nemo state', 'nemo state --json | jq .draft', 'nemo state --local']))
+    .option('--local', 'show the draft of the newest local edit')
+    .option('-o, --output <file>', 'with --local: the draft of the local edit that wrote this file')
+    .addHelpText(
+      'after',
+      examples([
+        'nemo state',
+        'nemo state --json | jq .draft',
+        'nemo state --local',
+        'nemo state --local -o out.mp4',
+      ]),
+    )
     .action(lazy(() => import('./commands/state.js')));
 
   program

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfFile, objectAt } from './conf-file.js';
 import { withLock } from './lock.js';
@@ -131,10 +131,31 @@ export class ConfigStore {
     });
   }
 
-  /** Where the local engine's last draft is kept for `nemo state --local`. */
-  localDraftPath(): string {
-    const dir = join(this.dir, 'local', encodeURIComponent(this.profile));
+  /**
+   * Where the local engine keeps the draft of one run, by its key (the output's absolute path, or a
+   * chat's own key): one file per output, so two runs at once never show each other's draft.
+   */
+  localDraftPath(key: string): string {
+    const name = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    return join(this.localDraftDir(), `${name}.json`);
+  }
+
+  /** The newest local draft of this profile (`nemo state --local` without --output), if any. */
+  latestLocalDraft(): string | undefined {
+    const dir = this.localDraftDir();
+    let best: { file: string; mtime: number } | undefined;
+    for (const entry of readdirSync(dir)) {
+      if (!entry.endsWith('.json')) continue;
+      const file = join(dir, entry);
+      const mtime = statSync(file).mtimeMs;
+      if (!best || mtime > best.mtime) best = { file, mtime };
+    }
+    return best?.file;
+  }
+
+  private localDraftDir(): string {
+    const dir = join(this.dir, 'local', encodeURIComponent(this.profile), 'drafts');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return join(dir, 'last-local-draft.json');
+    return dir;
   }
 }

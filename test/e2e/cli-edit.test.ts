@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { nemoIn } from '../helpers/in-process.js';
@@ -147,8 +147,8 @@ describe('nemo edit --local', () => {
       durationMs: expect.any(Number),
     });
     expect(existsSync(out)).toBe(true);
-    const draftFile = join(e.NEMO_CONFIG_DIR as string, 'local', 'default', 'last-local-draft.json');
-    expect(result?.draftFile).toBe(draftFile);
+    const draftFile = result?.draftFile as string;
+    expect(dirname(draftFile)).toBe(join(e.NEMO_CONFIG_DIR as string, 'local', 'default', 'drafts'));
     expect(statSync(draftFile).mode & 0o777).toBe(0o600);
     const state = await nemoIn(['state', '--local'], { env: e });
     expect(state.code, state.stderr).toBe(0);
@@ -157,6 +157,21 @@ describe('nemo edit --local', () => {
     const json = await nemoIn(['state', '--local', '--json'], { env: e });
     expect(JSON.parse(json.stdout).draft.t[0].sg.length).toBeGreaterThan(0);
     expect(readFileSync(draftFile, 'utf8')).toContain('"sg"');
+    // another run into another output keeps its own draft: state --local -o picks one, plain shows the newest
+    const out2 = join(dir, 'local-2.mp4');
+    const second = await nemoIn(['edit', clip, 'cut the first 0.5 seconds', '--local', '-o', out2], {
+      env: e,
+    });
+    expect(second.code, second.stderr).toBe(0);
+    expect((await nemoIn(['state', '--local', '-o', out], { env: e })).stdout).toMatch(
+      /^Timeline \(2 tracks\)/,
+    );
+    expect((await nemoIn(['state', '--local', '-o', out2], { env: e })).stdout).toMatch(
+      /^Timeline \(1 track\)/,
+    );
+    expect((await nemoIn(['state', '--local'], { env: e })).stdout).toMatch(/^Timeline \(1 track\)/);
+    const none = await nemoIn(['state', '--local', '-o', join(dir, 'never.mp4')], { env: e });
+    expect(none.code).toBe(1);
   });
 
   it('engine=local in config routes edit to the engine; unknown clauses exit 2 listing what is supported', async () => {

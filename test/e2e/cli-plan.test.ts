@@ -98,9 +98,8 @@ describe('nemo edit --local --dry-run', () => {
     expect(r.stdout).toMatch(/result: 10 s → 4 s/);
     expect(r.stderr).toMatch(/nothing was written \(the edit would write .*never\.mp4\)/);
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(join(e.NEMO_CONFIG_DIR as string, 'local', 'default', 'last-local-draft.json'))).toBe(
-      false,
-    );
+    const drafts = join(e.NEMO_CONFIG_DIR as string, 'local', 'default', 'drafts');
+    expect(existsSync(drafts) ? readdirSync(drafts) : []).toEqual([]);
   });
 
   it('refuses --dry-run without --local (the cloud plans on its server)', async () => {

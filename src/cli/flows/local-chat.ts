@@ -16,7 +16,7 @@ type ChatIntent = Exclude<Intent, { kind: 'quit' }>;
 /**
  * `nemo chat --local`: the iterative workflow on this machine. Files named by "upload" lines are
  * probed and become the draft at the first instruction; each instruction is planned and applied to
- * the draft (saved as last-local-draft.json after every turn, so `nemo state --local` shows it);
+ * the draft (saved in the profile's local drafts after every turn, so `nemo state --local` shows it);
  * "export" renders it. Nothing leaves the machine.
  */
 export class LocalChat {
@@ -30,13 +30,19 @@ export class LocalChat {
     if (!opts.fresh) this.draft = this.load();
   }
 
+  /** This chat's own draft file (a concurrent run never overwrites it). */
+  private readonly draftKey = `chat:${process.pid}:${Date.now()}`;
+
   private get out(): Output {
     return this.ctx.out;
   }
 
   private load(): Draft | undefined {
     try {
-      return parseDraft(JSON.parse(readFileSync(this.ctx.store().localDraftPath(), 'utf8')));
+      const file = this.ctx.store().latestLocalDraft();
+      if (!file) return undefined;
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { draft?: unknown };
+      return parseDraft(saved.draft ?? saved);
     } catch {
       return undefined;
     }
@@ -44,7 +50,11 @@ export class LocalChat {
 
   private save(draft: Draft): void {
     this.draft = draft;
-    writeFileAtomic(this.ctx.store().localDraftPath(), `${JSON.stringify(draft, null, 2)}\n`, 0o600);
+    writeFileAtomic(
+      this.ctx.store().localDraftPath(this.draftKey),
+      `${JSON.stringify({ chat: this.draftKey, draft }, null, 2)}\n`,
+      0o600,
+    );
   }
 
   /** The first local file of the draft, for the default output name. */

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { writeFileAtomic } from '../../base/atomic-output.js';
 import type { OutputFormat } from '../../base/media.js';
 import type { Quality } from '../../config/index.js';
@@ -38,7 +38,7 @@ export interface LocalEditResult {
 /**
  * `nemo edit --local`: the engine plans, applies and renders on this machine. Nothing is sent
  * anywhere (no client is constructed). Unknown clauses exit 2 listing what is supported. The final
- * draft is saved as `last-local-draft.json` for `nemo state --local`.
+ * draft is saved (one file per output) for `nemo state --local [-o file]`.
  */
 export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput): Promise<LocalEditResult> {
   // Every clause read or refused (naming the words nobody read) before any probe or analysis.
@@ -106,8 +106,13 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
     unwatch();
   }
   render.finish(`saved ${result.outPath}`);
-  const draftFile = ctx.store().localDraftPath();
-  writeFileAtomic(draftFile, `${JSON.stringify(result.draft, null, 2)}\n`, 0o600);
+  // one draft file per output: a concurrent run into another output keeps its own
+  const draftFile = ctx.store().localDraftPath(resolve(result.outPath));
+  writeFileAtomic(
+    draftFile,
+    `${JSON.stringify({ output: resolve(result.outPath), draft: result.draft }, null, 2)}\n`,
+    0o600,
+  );
   for (const note of result.notes) out.info(`• ${note}`);
   out.info(`${input.files.map((f) => basename(f)).join(', ')} → ${result.outPath}`);
   return {
