@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * A figure's row. `nemo`/`baseline` are summaries from stats.summarize ({median, min, max, n, samples});
@@ -110,6 +110,13 @@ export function writeReport({
   out.push('');
   if (findingsPath && existsSync(findingsPath)) {
     out.push(readFileSync(findingsPath, 'utf8').trim());
+    out.push('');
+  }
+  // the figures of the standalone scripts (bench/silence-accuracy.js, bench/smart-render.js), kept by hand
+  // with the command that reproduces each, so a re-render keeps them
+  const standalone = findingsPath ? join(dirname(findingsPath), 'STANDALONE.md') : undefined;
+  if (standalone && existsSync(standalone)) {
+    out.push(readFileSync(standalone, 'utf8').trim());
     out.push('');
   }
   out.push('## Machine');

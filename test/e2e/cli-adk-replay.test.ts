@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ReplayServer, startAdkReplay, type Turn } from '../helpers/adk-replay.js';
 import { nemoIn } from '../helpers/in-process.js';
-import { clipIn, ensureBuilt, events, expectNoToken, nemo, tempDir, testEnv } from './helpers.js';
+import { clipIn, ensureBuilt, events, expectNoToken, tempDir, testEnv } from './helpers.js';
 
 /**
  * What a person sees from `nemo edit` / `nemo chat` when the backend is a real Google ADK server:

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nemoIn } from '../helpers/in-process.js';
 import { makeClip } from '../helpers/media.js';
-import { ensureBuilt, nemo, tempDir, testEnv } from './helpers.js';
+import { ensureBuilt, tempDir, testEnv } from './helpers.js';
 
 let dir: string;
 let clip: string;

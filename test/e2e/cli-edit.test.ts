@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { nemoIn } from '../helpers/in-process.js';
-import { clipIn, events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
+import { clipIn, events, expectNoToken, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { nemoIn } from '../helpers/in-process.js';
 import { ffmpeg, makeClip, probeStreams } from '../helpers/media.js';
 import { makePhoneClip, makeTwoAudioClip, toneLevelDb, truncate } from '../helpers/phone-media.js';
-import { ensureBuilt, nemo, tempDir, testEnv } from './helpers.js';
+import { ensureBuilt, tempDir, testEnv } from './helpers.js';
 
 // Real encodes on a shared, loaded machine: generous per-test time (no wall-clock assertion anywhere).
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { sendJson, startTestServer, type TestServer } from '../helpers/http.js';
 import { nemoIn } from '../helpers/in-process.js';
-import { events, expectNoToken, nemo, startSuite, tempDir, testEnv } from './helpers.js';
+import { events, expectNoToken, startSuite, tempDir, testEnv } from './helpers.js';
 import { type ProxyHooks, startProxy } from './proxy.js';
 
 /**
