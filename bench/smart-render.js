@@ -2,7 +2,7 @@
 // Smart render vs full re-encode (issue 15): `node bench/smart-render.js` after `npm run build` (measures dist/).
 // Generates a phone-like 3-minute 720p H.264 clip (High@4.0, 3 B-frames, 1 s closed GOPs, speech-like tone
 // bursts with pauses) and the same picture with x264's default GOP (250 frames); runs "trim silences" on
-// each twice in one run — the smart path and --reencode — and prints a Markdown table (progress on stderr):
+// each twice in one run — the smart path (--smart-render) and the full re-encode — and prints a Markdown table (progress on stderr):
 // wall times, the ratio, the copied share of output frames, and where the smart path's time goes.
 // Options: --seconds <n> (fixture length, default 180), --keep (keep bench/.tmp/smart-render).
 import { execFileSync } from 'node:child_process';
@@ -59,13 +59,13 @@ function makeFixture(file, x264) {
   return { file, pauses: spans.length - 1 };
 }
 
-async function timed(file, out, reencode) {
+async function timed(file, out, smart) {
   const t0 = performance.now();
   const r = await localEdit({
     files: [file],
     instruction: 'trim silences',
     outPath: out,
-    reencode,
+    smart,
     overwrite: true,
   });
   return { ms: performance.now() - t0, r };
@@ -95,10 +95,10 @@ const rows = [];
 for (const [k, f] of fixtures.entries()) {
   log(`fixture ${k + 1}/${fixtures.length}: ${f.name}, ${SECONDS} s 720p…`);
   const { file, pauses } = makeFixture(join(work, `src-${k}.mp4`), f.x264);
-  log('  smart (default path)…');
-  const smart = await timed(file, join(work, `smart-${k}.mp4`), false);
-  log('  full re-encode (--reencode)…');
-  const full = await timed(file, join(work, `full-${k}.mp4`), true);
+  log('  smart (--smart-render)…');
+  const smart = await timed(file, join(work, `smart-${k}.mp4`), true);
+  log('  full re-encode (the default)…');
+  const full = await timed(file, join(work, `full-${k}.mp4`), false);
   const p = smart.r.render.renderPath ?? { path: 'full', reasons: [] };
   const t = p.timings ?? {};
   rows.push({
@@ -121,7 +121,9 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}; ffmpeg from PATH\n`,
 );
-console.log('| source | kept parts | path taken | copied frames | smart (s) | --reencode (s) | ratio |');
+console.log(
+  '| source | kept parts | path taken | copied frames | --smart-render (s) | full re-encode (s) | ratio |',
+);
 console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: |');
 for (const r of rows)
   console.log(

@@ -59,7 +59,10 @@ function addEdit(program: Command): void {
       'with --local: which audio stream of a multi-track clip (0, 1…; default: the default one)',
     )
     .option('--dry-run', 'with --local: print the plan, durations and cuts; write nothing')
-    .option('--reencode', 'with --local: re-encode the whole video (no smart render of cut-only edits)')
+    .option(
+      '--smart-render',
+      'with --local, experimental: copy what a cut-only edit does not touch, re-encode only around the cuts',
+    )
     .addOption(quality())
     .addOption(new Option('--format <format>', 'output container').choices([...OUTPUT_FORMATS]))
     .addOption(timeout())

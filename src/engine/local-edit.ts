@@ -36,8 +36,8 @@ export interface LocalEditOptions {
   signal?: AbortSignal;
   /** Replace an existing output (--force). */
   overwrite?: boolean;
-  /** Re-encode the whole output even when the smart path (copy the GOPs no cut touches) could be taken. */
-  reencode?: boolean;
+  /** Take the smart path (copy the GOPs no cut touches, re-encode around the cuts) when the edit and source allow it. */
+  smart?: boolean;
 }
 
 export interface LocalEditResult {
@@ -86,7 +86,7 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
     format,
     quality: o.quality,
     overwrite: o.overwrite,
-    reencode: o.reencode,
+    smart: o.smart,
     onProgress: (p) => o.onEvent?.({ type: 'render.progress', ...p }),
   });
   const pathNote = renderPathNote(render.renderPath);

@@ -159,10 +159,11 @@ export async function renderDraft(
   let tmp: string | undefined;
   try {
     const env = await ffmpegEnv(ffmpeg, workDir);
-    // Cut-only edits of a suitable H.264 file copy the GOPs no cut touches (smart/); `reencode` forces the full path.
-    const smart = opts.reencode
-      ? undefined
-      : await renderSmart(ready, { format, caps, workDir, resolve, env, opts, target, publish });
+    // With `smart`, cut-only edits of a suitable H.264 file copy the GOPs no cut touches (smart/); `reencode` forces the full path.
+    const smart =
+      !opts.smart || opts.reencode
+        ? undefined
+        : await renderSmart(ready, { format, caps, workDir, resolve, env, opts, target, publish });
     if (smart?.result) return smart.result;
     const base: CompileOptions = { caps, workDir, resolveSrc: resolve, format, quality: opts.quality };
     const compiled = compileDraft(ready, await analysisPasses(ready, base, caps, env, opts.signal));
@@ -201,7 +202,7 @@ export async function renderDraft(
       bytes: size,
       renderPath: {
         path: 'full',
-        reasons: opts.reencode ? ['a full re-encode was asked for'] : (smart?.reasons ?? []),
+        reasons: opts.reencode || !opts.smart ? [] : (smart?.reasons ?? []),
       },
     };
   } catch (err) {

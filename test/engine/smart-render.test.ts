@@ -142,16 +142,20 @@ describe('smart render: trim silences on a phone-like clip', () => {
   const fullOut = () => path.join(dir, 'full.mp4');
 
   beforeAll(async () => {
-    smart = await localEdit({ files: [phone], instruction: 'trim silences', outPath: smartOut() });
+    smart = await localEdit({
+      files: [phone],
+      instruction: 'trim silences',
+      outPath: smartOut(),
+      smart: true,
+    });
     full = await localEdit({
       files: [phone],
       instruction: 'trim silences',
       outPath: fullOut(),
-      reencode: true,
     });
   }, 300_000);
 
-  it('takes the smart path (and --reencode the full one), and says so in the notes', () => {
+  it('takes the smart path when asked (the full one by default), and says so in the notes', () => {
     expect(smart.render.renderPath?.path).toBe('smart');
     expect(smart.draft.t[0]!.sg.length).toBeGreaterThanOrEqual(3);
     expect(smart.notes.some((n) => n.startsWith('smart render:'))).toBe(true);
@@ -313,13 +317,20 @@ describe('smart render: eligibility, decided up front', () => {
 describe('smart render: quality', () => {
   it('a low export quality takes the full path (copied GOPs would keep the source quality), and says why', async () => {
     const out = path.join(dir, 'low.mp4');
-    const r = await localEdit({ files: [phone], instruction: 'trim to 2s', outPath: out, quality: 'low' });
+    const r = await localEdit({
+      files: [phone],
+      instruction: 'trim to 2s',
+      outPath: out,
+      quality: 'low',
+      smart: true,
+    });
     expect(r.render.renderPath).toMatchObject({ path: 'full' });
     expect(r.render.renderPath?.reasons.join()).toMatch(/low export quality/);
     const high = await localEdit({
       files: [phone],
       instruction: 'trim to 2s',
       outPath: path.join(dir, 'high.mp4'),
+      smart: true,
     });
     expect(high.render.renderPath?.path).toBe('smart');
   }, 120_000);
@@ -337,6 +348,7 @@ describe('smart render: abort', () => {
         files: [phone],
         instruction: 'trim silences',
         outPath: out,
+        smart: true,
         signal: controller.signal,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(EngineAbortedError);

@@ -30,8 +30,8 @@ export interface EditOptions {
   stream?: boolean;
   /** --local: print the plan (and its cuts) and write nothing. */
   dryRun?: boolean;
-  /** --local: re-encode the whole output (never copy untouched GOPs). */
-  reencode?: boolean;
+  /** --local, experimental: copy the GOPs a cut-only edit does not touch (src/engine/smart/). */
+  smartRender?: boolean;
 }
 
 /**
@@ -136,8 +136,8 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       'add --local, or ask the cloud agent for captions',
     );
   }
-  if (!local && opts.reencode)
-    throw new UsageError('--reencode is for --local edits', 'add --local, or drop --reencode');
+  if (!local && opts.smartRender)
+    throw new UsageError('--smart-render is for --local edits', 'add --local, or drop --smart-render');
   if (local && opts.stream)
     throw new UsageError('--stream is for the cloud agent', 'drop --stream, or drop --local');
   if (local && !opts.each && items.length > 1 && !SAYS_JOIN.test(instruction))
@@ -162,7 +162,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         musicPath: opts.music,
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
-        reencode: !!opts.reencode,
+        smartRender: !!opts.smartRender,
       });
     return;
   }
@@ -188,7 +188,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
         audioStream: parseAudioStream(opts.audioStream),
-        reencode: !!opts.reencode,
+        smartRender: !!opts.smartRender,
       });
       printResult(job.out, { ...result });
       return;

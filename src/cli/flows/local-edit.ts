@@ -22,8 +22,8 @@ export interface LocalEditInput {
   captionsPath?: string;
   asrModelPath?: string;
   audioStream?: number;
-  /** --reencode: never the smart path. */
-  reencode?: boolean;
+  /** --smart-render: copy the GOPs a cut-only edit does not touch. */
+  smartRender?: boolean;
 }
 
 export interface LocalEditResult {
@@ -88,7 +88,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       onEvent,
       signal: ctx.interrupt.signal,
       overwrite: input.force,
-      reencode: input.reencode,
+      smart: input.smartRender,
     });
   } catch (err) {
     render.fail();

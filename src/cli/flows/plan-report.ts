@@ -76,10 +76,7 @@ export function printPlan(
     );
   for (const note of report.notes) out.data(`  • ${note}`);
   for (const s of report.skipped) out.data(`  (not in a dry run: ${s})`);
-  if (report.renderPath)
-    out.data(
-      `  ${renderPathLine(report.renderPath)}${report.renderPath.path === 'smart' ? ' (--reencode: re-encode it all)' : ''}`,
-    );
+  if (report.renderPath) out.data(`  ${renderPathLine(report.renderPath)}`);
 }
 
 export interface DryRunInput {
@@ -90,8 +87,8 @@ export interface DryRunInput {
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
-  /** --reencode: the plan says the edit re-encodes everything. */
-  reencode?: boolean;
+  /** --smart-render: the plan says which render path the edit would take. */
+  smartRender?: boolean;
 }
 
 /**
@@ -114,7 +111,7 @@ export async function runDryRun(ctx: Ctx, out: Output, input: DryRunInput): Prom
       musicPath: input.musicPath,
       captionsPath: input.captionsPath,
       asrModelPath: input.asrModelPath,
-      reencode: input.reencode,
+      smart: input.smartRender,
       signal: ctx.interrupt.signal,
     });
   }

@@ -63,8 +63,8 @@ export interface DryRunOptions {
   captionsPath?: string;
   asrModelPath?: string;
   signal?: AbortSignal;
-  /** The edit would run with --reencode (never the smart path). */
-  reencode?: boolean;
+  /** The edit would ask for the smart path (else the plan names no render path: the full re-encode is the default). */
+  smart?: boolean;
 }
 
 const r3 = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -164,7 +164,7 @@ async function dryRunRenderPath(
   format: string,
   o: DryRunOptions,
 ): Promise<DryRunReport['renderPath']> {
-  if (o.reencode) return { path: 'full', reasons: ['a full re-encode was asked for'] };
+  if (!o.smart) return undefined;
   const { findFfmpeg, getCapabilities } = await import('../ffmpeg.js');
   const caps = await getCapabilities((await findFfmpeg()).ffmpeg);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'nemo-plan-'));

@@ -8,6 +8,7 @@
  * as the full path) and muxed against it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Draft } from '../../timeline/index.js';
 import { compileDraft } from '../compile/compile.js';
@@ -183,7 +184,11 @@ function encodeArgs(plan: SmartPlan): string[] {
   return [
     '-vf',
     `setpts=N/(${scan.fpsNum}/${scan.fpsDen})/TB`,
-    ...['-c:v', 'libx264', '-profile:v', plan.profile, '-level', plan.level, '-pix_fmt', 'yuv420p'],
+    // one thread per encoder: the pieces are short (x264's frame threads and lookahead would mostly wait),
+    // and as many run side by side as there are cores
+    ...['-c:v', 'libx264', '-threads', '1', '-profile:v', plan.profile, '-level', plan.level],
+    '-pix_fmt',
+    'yuv420p',
     ...['-x264-params', plan.x264Params],
   ];
 }
@@ -388,6 +393,8 @@ export async function smartRender(
               [
                 ...BASE,
                 ...[
+                  '-threads',
+                  '1',
                   '-ss',
                   seconds(p.from - 0.25, scan),
                   '-i',
@@ -403,7 +410,7 @@ export async function smartRender(
               { purpose: 'encode', signal: o.signal, env: o.env },
             ).then(() => progress(p.to - p.from)),
       ),
-      2,
+      Math.max(2, os.availableParallelism?.() ?? os.cpus().length),
     ),
   );
   await Promise.all([audio, split.then(() => progress(plan.copiedFrames)), encode]);
