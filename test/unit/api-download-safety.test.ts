@@ -77,29 +77,28 @@ describe('the output: nothing spliced, nothing replaced (items 6, 10)', () => {
     expect(readdirSync(dir)).toEqual(['same.mp4']);
   });
 
-  it('an HTML page served with 200 is not saved as the video (Content-Type)', async () => {
+  /** Downloads a 200 answer holding an HTML page served as `contentType`; the error and the folder. */
+  async function downloadPage(contentType: string): Promise<{ err: ApiError; dir: string }> {
     const s = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.writeHead(200, { 'content-type': contentType });
       res.end('<html>Access denied</html>');
     });
     const dir = freshDir();
     const err = await client(s.url)
       .render.download(`${s.url}/r.mp4`, path.join(dir, 'r.mp4'))
       .catch((e) => e);
+    return { err, dir };
+  }
+
+  it('an HTML page served with 200 is not saved as the video (Content-Type)', async () => {
+    const { err, dir } = await downloadPage('text/html; charset=utf-8');
     expect(err).toBeInstanceOf(ApiError);
     expect(err.message).toMatch(/text\/html, not a video/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a page served as video/mp4 is caught by its first bytes; nothing is kept', async () => {
-    const s = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'video/mp4' });
-      res.end('<html>Access denied</html>');
-    });
-    const dir = freshDir();
-    const err = await client(s.url)
-      .render.download(`${s.url}/r.mp4`, path.join(dir, 'r.mp4'))
-      .catch((e) => e);
+    const { err, dir } = await downloadPage('video/mp4');
     expect(err).toBeInstanceOf(ApiError);
     expect(err.message).toMatch(/is not a video \(26 bytes of video\/mp4, starting "<html>Access"\)/);
     expect(readdirSync(dir)).toEqual([]);

@@ -32,31 +32,41 @@ function fades(name: 'fade' | 'afade', f: Fade, durationMs: number): string[] {
   return out;
 }
 
+/** What fades each part of `fx.fade`: the filter and the graph label's tag. */
+const FADED = {
+  picture: { filter: 'fade', tag: 'vfd' },
+  sound: { filter: 'afade', tag: 'afd' },
+} as const;
+
+/** The fades of `fx.fade` on one stream: the picture (`fade`) or the sound (`afade`). */
+function fadeStream(
+  g: GraphBuilder,
+  stream: string,
+  fx: Record<string, unknown>,
+  durationMs: number,
+  part: keyof typeof FADED,
+): string {
+  const f = fx.fade as Fade | undefined;
+  if (!f || f[part] === false) return stream;
+  const filters = fades(FADED[part].filter, f, durationMs);
+  return filters.length ? g.chain(stream, filters.join(','), FADED[part].tag) : stream;
+}
+
 /** The picture fades of `fx.fade` on `video` (before the output format). */
-export function fadeVideo(
+export const fadeVideo = (
   g: GraphBuilder,
   video: string,
   fx: Record<string, unknown>,
   durationMs: number,
-): string {
-  const f = fx.fade as Fade | undefined;
-  if (!f || f.picture === false) return video;
-  const filters = fades('fade', f, durationMs);
-  return filters.length ? g.chain(video, filters.join(','), 'vfd') : video;
-}
+): string => fadeStream(g, video, fx, durationMs, 'picture');
 
 /** The sound fades of `fx.fade` on the final `audio` (after loudness normalization). */
-export function fadeAudio(
+export const fadeAudio = (
   g: GraphBuilder,
   audio: string,
   fx: Record<string, unknown>,
   durationMs: number,
-): string {
-  const f = fx.fade as Fade | undefined;
-  if (!f || f.sound === false) return audio;
-  const filters = fades('afade', f, durationMs);
-  return filters.length ? g.chain(audio, filters.join(','), 'afd') : audio;
-}
+): string => fadeStream(g, audio, fx, durationMs, 'sound');
 
 /** The volume steps of `fx.volume` on the mixed `audio` (before loudness normalization). */
 export function volumeAudio(
