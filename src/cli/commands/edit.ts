@@ -34,13 +34,6 @@ export interface EditOptions {
   smartRender?: boolean;
 }
 
-/**
- * Words that ask for several clips to become one video. Several files with --local and none of these
- * (and no --each) is refused: silently joining them is one reading of two.
- */
-const SAYS_JOIN =
-  /\b(join\w*|concat\w*|combin\w*|merg\w*|stitch\w*|splic\w*|montage|together|one after (?:the )?other|back to back|transitions?|crossfades?|cross-fades?|dissolves?)\b|拼接|合并|连接|转场/i;
-
 interface Job {
   items: string[];
   output: string;
@@ -111,6 +104,18 @@ function printResult(out: Output, result: Record<string, unknown> & { output?: s
   if (!out.json) out.data(result.output ?? result.url ?? '');
 }
 
+/**
+ * Several files with --local are joined only when the instruction says so (the planner reads "join",
+ * "concatenate", "merge", transitions, 拼接… into a concat or transition op): silently joining them is one
+ * reading of two. An instruction the planner cannot read is not judged here; the edit reports it.
+ */
+async function asksToJoin(instruction: string): Promise<boolean> {
+  const { planInstruction } = await import('../../engine/planner.js');
+  const plan = planInstruction(instruction);
+  if (plan.unknown.length > 0 || (plan.refused?.length ?? 0) > 0) return true;
+  return plan.ops.some((o) => o.op === 'concat' || o.op === 'transition');
+}
+
 /** `nemo edit <file…> <instruction>`: the headline command, cloud or --local. */
 export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<void> {
   const { items, instruction } = splitArgs(args);
@@ -140,7 +145,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
     throw new UsageError('--smart-render is for --local edits', 'add --local, or drop --smart-render');
   if (local && opts.stream)
     throw new UsageError('--stream is for the cloud agent', 'drop --stream, or drop --local');
-  if (local && !opts.each && items.length > 1 && !SAYS_JOIN.test(instruction))
+  if (local && !opts.each && items.length > 1 && !(await asksToJoin(instruction)))
     throw new UsageError(
       `${items.length} files, and the instruction does not say to join them`,
       `say so ("join the clips, ${instruction}"), or add --each to edit each file on its own`,
