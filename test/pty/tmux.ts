@@ -6,7 +6,7 @@
  * recorded (`pipe-pane`), escapes included.
  *
  * The pane runs a bash script that waits for a go (so recording starts before nemo prints), runs the
- * command, writes its exit status to a file, runs `stty -a` on the terminal, and waits for a key
+ * command, records `stty -a` of the terminal, then writes its exit status to a file, and waits for a key
  * (so the screen can still be read). `trap : INT HUP` keeps that script alive when the keystroke or
  * a hang-up also reaches it, so the exit status is still written; the command itself gets the
  * default signal dispositions, as under a person's shell.
@@ -81,9 +81,10 @@ export class Pane {
       `while [ ! -e ${quote(join(dir, 'go'))} ]; do sleep 0.05; done`,
       `cd ${quote(o.cwd)}`,
       ...run,
-      `echo $status > ${quote(join(dir, 'rc.tmp'))}; mv ${quote(join(dir, 'rc.tmp'))} ${quote(join(dir, 'rc'))}`,
+      // the terminal's state is recorded before the exit status appears: a test that sees `rc` can read it
       "echo \"[stty] $(stty -a | tr '\\n' ' ')\"",
       `stty -a > ${quote(join(dir, 'stty'))} 2>&1`,
+      `echo $status > ${quote(join(dir, 'rc.tmp'))}; mv ${quote(join(dir, 'rc.tmp'))} ${quote(join(dir, 'rc'))}`,
       'read -r _ || true',
     ].join('\n');
     writeFileSync(join(dir, 'run.sh'), `${script}\n`, { mode: 0o700 });
