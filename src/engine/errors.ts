@@ -78,6 +78,16 @@ export class EditInputError extends EngineError {
   static override defaultCode = 'bad_input';
 }
 
+/** A draft key holds a value the engine cannot use (`model/parse.ts`); `where` names it (`draft.t[0].sg[2].m.speed`). */
+export class MalformedDraftError extends EditInputError {
+  constructor(
+    readonly where: string,
+    problem: string,
+  ) {
+    super(`malformed draft: ${problem}`);
+  }
+}
+
 /**
  * What to throw for `err` when `signal` may have fired: some analysis passes reject with the signal's
  * reason, but callers of the engine always get `EngineAbortedError` for an abort.

@@ -1,0 +1,4 @@
+export * from './edge.js';
+export * from './model.js';
+export * from './parse.js';
+export * from './time.js';
