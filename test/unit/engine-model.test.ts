@@ -44,14 +44,16 @@ describe('engine model: timebase and the ms → frame rule', () => {
     expect(timebaseOf(1803000 / 60079)).toEqual({ num: 1803000, den: 60079 });
   });
 
-  it('30 fps: a time becomes the first frame at or after it; frame-snapped and integer-ms values stay', () => {
+  it('30 fps: the nearest frame, ties to the later one; frame-snapped and integer-ms values stay', () => {
     expect(msToFrames(0, THIRTY)).toBe(0);
     expect(msToFrames(1000, THIRTY)).toBe(30);
     expect(msToFrames(33.333, THIRTY)).toBe(1); // a frame-snapped value, µs-rounded
-    expect(msToFrames(33, THIRTY)).toBe(1); // a probe's integer ms, just under the frame
-    expect(msToFrames(34, THIRTY)).toBe(2);
-    expect(msToFrames(1008, THIRTY)).toBe(31); // trim=duration=1.008 plays 31 frames
-    expect(msToFrames(1016.666, THIRTY)).toBe(31);
+    expect(msToFrames(33, THIRTY)).toBe(1); // a probe's integer ms
+    expect(msToFrames(67, THIRTY)).toBe(2);
+    expect(msToFrames(1008, THIRTY)).toBe(30); // trim=duration=1.008 after fps=30 keeps 30 frames
+    expect(msToFrames(1016.666, THIRTY)).toBe(30);
+    expect(msToFrames(1016.667, THIRTY)).toBe(31); // 30.50001 frames
+    expect(msToFrames(50, THIRTY)).toBe(2); // exactly 1.5 frames: the later one
     expect(framesToMs(31, THIRTY)).toBe(1033.333);
   });
 
@@ -59,7 +61,8 @@ describe('engine model: timebase and the ms → frame rule', () => {
     expect(msToFrames(1001, NTSC_FILM)).toBe(24);
     expect(msToFrames(2002, NTSC_FILM)).toBe(48); // 48 frames are 2002.083 ms: the probe's 2002 is that
     expect(msToFrames(41.708, NTSC_FILM)).toBe(1);
-    expect(msToFrames(41.8, NTSC_FILM)).toBe(2);
+    expect(msToFrames(62.5, NTSC_FILM)).toBe(1); // 1.4985 frames
+    expect(msToFrames(62.6, NTSC_FILM)).toBe(2);
     expect(msToFrames(500, NTSC_FILM)).toBe(12); // 11.988 frames
     expect(framesToMs(12, NTSC_FILM)).toBe(500.5);
     expect(framesToMs(1, NTSC_FILM)).toBe(41.708);

@@ -1,5 +1,5 @@
-import { type Draft, placeSegments, TrackType } from '../../timeline/index.js';
 import { denoiseFilter, duckingGraph } from '../analysis/audio-filters.js';
+import { framesToMs, type MusicClip, type Timebase } from '../model/index.js';
 import type { Capabilities } from '../types.js';
 import { AUDIO_FORMAT, type GraphBuilder, sec } from './graph.js';
 import type { InputTable } from './inputs.js';
@@ -9,6 +9,7 @@ export interface AudioMixOptions {
   resolve: (src: string) => string;
   durationMs: number;
   denoise: boolean;
+  timebase: Timebase;
 }
 
 /** One music segment: looped input, trimmed to its length, faded, delayed to its `at`. */
@@ -41,41 +42,45 @@ function musicChain(
 export function mixAudio(
   g: GraphBuilder,
   inputs: InputTable,
-  draft: Draft,
+  music: MusicClip[],
   voice: string | undefined,
   o: AudioMixOptions,
 ): string | undefined {
   let current = voice && o.denoise ? g.chain(voice, denoiseFilter(o.caps.filters), 'dn') : voice;
-  for (const track of draft.t) {
-    if (track.tt !== TrackType.audio) continue;
-    for (const { segment, start } of placeSegments(track)) {
-      const src = segment.m?.src;
-      if (!src || segment.d <= 0) continue;
-      const volume = segment.m?.volume ?? 1;
-      const music = musicChain(g, inputs, o.resolve(src), start, segment.d, segment.m?.loop === true);
-      if (!current) {
-        current = g.chain(music, `volume=${volume},apad,atrim=duration=${sec(o.durationMs)}`, 'mx');
-      } else if (segment.m?.duck !== false) {
-        const out = g.label('mx');
-        g.raw(
-          duckingGraph({
-            voiceLabel: current,
-            musicLabel: music,
-            outLabel: out,
-            musicVolume: volume,
-            hasNormalize: o.caps.amixNormalize,
-          }),
-        );
-        current = out;
-      } else {
-        const scaled = g.chain(music, `volume=${volume}`, 'mv');
-        const mix = o.caps.amixNormalize
-          ? 'amix=inputs=2:duration=first:dropout_transition=0:normalize=0'
-          : 'amix=inputs=2:duration=first:dropout_transition=0,volume=2';
-        const out = g.label('mx');
-        g.add([current, scaled], mix, [out]);
-        current = out;
-      }
+  for (const clip of music) {
+    const d = framesToMs(clip.dur, o.timebase);
+    if (!clip.src || d <= 0) continue;
+    const { volume } = clip;
+    const chain = musicChain(
+      g,
+      inputs,
+      o.resolve(clip.src),
+      framesToMs(clip.start, o.timebase),
+      d,
+      clip.loop,
+    );
+    if (!current) {
+      current = g.chain(chain, `volume=${volume},apad,atrim=duration=${sec(o.durationMs)}`, 'mx');
+    } else if (clip.duck) {
+      const out = g.label('mx');
+      g.raw(
+        duckingGraph({
+          voiceLabel: current,
+          musicLabel: chain,
+          outLabel: out,
+          musicVolume: volume,
+          hasNormalize: o.caps.amixNormalize,
+        }),
+      );
+      current = out;
+    } else {
+      const scaled = g.chain(chain, `volume=${volume}`, 'mv');
+      const mix = o.caps.amixNormalize
+        ? 'amix=inputs=2:duration=first:dropout_transition=0:normalize=0'
+        : 'amix=inputs=2:duration=first:dropout_transition=0,volume=2';
+      const out = g.label('mx');
+      g.add([current, scaled], mix, [out]);
+      current = out;
     }
   }
   return current;

@@ -1,7 +1,7 @@
-import { type Draft, draftDuration, TrackType } from '../../timeline/index.js';
+import type { Draft } from '../../timeline/index.js';
 import { type LoudnormMeasurement, loudnormFilter } from '../analysis/loudness.js';
-import { draftFps, even, videoTrack } from '../draft-build.js';
 import { EditInputError } from '../errors.js';
+import { type EngineModel, framesToMs, parseDraft } from '../model/index.js';
 import type { Capabilities } from '../types.js';
 import { mixAudio } from './audio.js';
 import { fadeAudio, fadeVideo, volumeAudio } from './fades-volume.js';
@@ -17,7 +17,6 @@ import {
   GRADES,
   gifTail,
   hasVidstab,
-  type Look,
   PRESETS,
   stabilizeFilter,
 } from './video-fx.js';
@@ -59,43 +58,35 @@ export interface CompiledDraft {
   needsLoudnessPass: boolean;
 }
 
-type Fx = {
-  mute?: boolean;
-  denoise?: boolean;
-  loudnorm?: { i: number; tp: number; lra: number };
-  grade?: { look: Look | 'lut'; lut?: string };
-  preset?: { name: string; fit?: 'blur' | 'crop' };
-  enhance?: { scale?: number };
-  stabilize?: boolean;
-  format?: OutputFormat;
-};
-
-/** The whole draft → ONE filtergraph and ONE encode's arguments. Pure apart from reading `caps`. */
+/**
+ * The whole draft → ONE filtergraph and ONE encode's arguments. Pure apart from reading `caps`. The draft
+ * is parsed into the engine model first (`parseDraft`: a `MalformedDraftError` for a key it cannot use).
+ */
 export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft {
-  const track = videoTrack(draft);
-  if (!track || track.sg.length === 0) throw new EditInputError('the draft has no video segments to render');
-  const fx = (draft.m?.fx ?? {}) as Fx;
+  return compileModel(parseDraft(draft), opts);
+}
+
+/** `compileDraft` of an already parsed draft. */
+export function compileModel(model: EngineModel, opts: CompileOptions): CompiledDraft {
+  if (!model.hasVideoTrack || model.video.length === 0)
+    throw new EditInputError('the draft has no video segments to render');
+  const { fx, timebase } = model;
   const mode = opts.mode ?? 'render';
   const format = opts.format ?? fx.format ?? 'mp4';
   const resolve = opts.resolveSrc ?? ((src: string) => src);
   const vidstab = hasVidstab(opts.caps);
-  // Drafts from elsewhere may have odd sizes.
-  let canvas: Canvas = {
-    width: even(draft.m?.width ?? 1280),
-    height: even(draft.m?.height ?? 720),
-    fps: draftFps(draft),
-  };
+  let canvas: Canvas = { width: model.width, height: model.height, fps: model.fps };
   const g = new GraphBuilder();
   const inputs = new InputTable();
   const files: GraphFile[] = [];
-  const durationMs = draftDuration(draft);
-  const hasMusic = draft.t.some((t) => t.tt === TrackType.audio && t.sg.length > 0);
-  const joined = joinSegments(g, inputs, track, {
+  const durationMs = framesToMs(model.duration, timebase);
+  const joined = joinSegments(g, inputs, model.video, {
     canvas,
+    timebase,
     resolve,
     withVideo: mode !== 'audio',
     // No clip has audio: no silent track is invented for them (music, if any, is mixed on its own).
-    withAudio: mode !== 'stabilize' && format !== 'gif' && !fx.mute && anySegmentAudio(track),
+    withAudio: mode !== 'stabilize' && format !== 'gif' && !fx.mute && anySegmentAudio(model.video),
     xfade: opts.caps.filters.has('xfade'),
   });
 
@@ -110,7 +101,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
   } else if (video) {
     if (fx.stabilize)
       video = g.chain(video, stabilizeFilter(vidstab ? opts.transformsFile : undefined), 'vs');
-    ({ video, canvas } = pictureSteps(g, video, canvas, draft.m?.fx ?? {}));
+    ({ video, canvas } = pictureSteps(g, video, canvas, fx.picture));
     if (fx.enhance) {
       const e = enhanceFilters(canvas, fx.enhance.scale);
       video = g.chain(video, e.filters, 've');
@@ -118,34 +109,35 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
     }
     if (fx.grade) {
       const grade =
-        fx.grade.look === 'lut' ? `lut3d=file=${filterValue(fx.grade.lut ?? '')}` : GRADES[fx.grade.look];
-      if (grade) video = g.chain(video, grade, 'vg');
+        fx.grade.look === 'lut' ? `lut3d=file=${filterValue(fx.grade.lut)}` : GRADES[fx.grade.look];
+      video = g.chain(video, grade, 'vg');
     }
-    const preset = fx.preset ? PRESETS[fx.preset.name] : undefined;
-    if (preset) {
-      video = applyPreset(g, video, preset, fx.preset?.fit === 'crop');
+    if (fx.preset) {
+      const preset = PRESETS[fx.preset.name];
+      video = applyPreset(g, video, preset, fx.preset.fit === 'crop');
       canvas = { ...canvas, width: preset.width, height: preset.height };
     }
-    video = logoOverlay(g, inputs, video, canvas, draft.m?.fx ?? {});
-    const textTracks = draft.t.filter((t) => t.tt === TrackType.text);
-    const overlays = textFilters(textTracks, canvas, opts.workDir, files, opts.caps.filters.has('subtitles'));
+    video = logoOverlay(g, inputs, video, canvas, fx.logo);
+    const libass = opts.caps.filters.has('subtitles');
+    const overlays = textFilters(model.text, timebase, canvas, opts.workDir, files, libass);
     if (overlays.length) video = g.chain(video, overlays.join(','), 'vt');
-    video = fadeVideo(g, video, draft.m?.fx ?? {}, durationMs);
+    video = fadeVideo(g, video, fx, timebase, durationMs);
     video = format === 'gif' ? gifTail(g, video, canvas) : g.chain(video, 'format=yuv420p', 'vout');
   }
 
   let audio: string | undefined;
-  if (mode !== 'stabilize' && format !== 'gif' && (joined.audio || hasMusic)) {
-    audio = mixAudio(g, inputs, draft, joined.audio, {
+  if (mode !== 'stabilize' && format !== 'gif' && (joined.audio || model.music.length > 0)) {
+    audio = mixAudio(g, inputs, model.music, joined.audio, {
       caps: opts.caps,
       resolve,
       durationMs,
-      denoise: fx.denoise === true,
+      denoise: fx.denoise,
+      timebase,
     });
-    if (audio) audio = volumeAudio(g, audio, draft.m?.fx ?? {}, durationMs);
+    if (audio) audio = volumeAudio(g, audio, fx, timebase, durationMs);
     if (audio && fx.loudnorm && mode === 'render')
       audio = g.chain(audio, loudnormFilter(fx.loudnorm, opts.loudness), 'aout');
-    if (audio && mode === 'render') audio = fadeAudio(g, audio, draft.m?.fx ?? {}, durationMs);
+    if (audio && mode === 'render') audio = fadeAudio(g, audio, fx, timebase, durationMs);
   }
 
   const maps = [video, audio].filter((l): l is string => l !== undefined).flatMap((l) => ['-map', `[${l}]`]);
@@ -162,7 +154,7 @@ export function compileDraft(draft: Draft, opts: CompileOptions): CompiledDraft 
     files,
     durationMs,
     format,
-    needsStabilizePass: mode === 'render' && fx.stabilize === true && vidstab && !opts.transformsFile,
+    needsStabilizePass: mode === 'render' && fx.stabilize && vidstab && !opts.transformsFile,
     needsLoudnessPass:
       mode === 'render' && fx.loudnorm !== undefined && audio !== undefined && !opts.loudness,
   };

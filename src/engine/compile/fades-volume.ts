@@ -2,31 +2,18 @@
  * Whole-output sound and picture fades (`fx.fade`) and volume changes (`fx.volume`): `fade`/`afade` at
  * the ends of the output, `volume` with timeline `enable` for a range. Times are output times.
  */
+import { type Fx, framesToMs, type Timebase } from '../model/index.js';
 import { type GraphBuilder, sec } from './graph.js';
-
-interface Fade {
-  inMs?: number;
-  outMs?: number;
-  picture?: boolean;
-  sound?: boolean;
-}
-
-interface VolumeStep {
-  gain: number;
-  fromMs?: number;
-  toMs?: number;
-  lastMs?: number;
-}
 
 /** A fade never takes more than half of the output. */
 const clamp = (ms: number, durationMs: number): number => Math.max(0, Math.min(ms, durationMs / 2));
 
-function fades(name: 'fade' | 'afade', f: Fade, durationMs: number): string[] {
+function fades(name: 'fade' | 'afade', inMs: number, outMs: number, durationMs: number): string[] {
   const out: string[] = [];
   const d = (ms: number): string => sec(clamp(ms, durationMs));
-  if (f.inMs) out.push(`${name}=t=in:st=0:d=${d(f.inMs)}`);
-  if (f.outMs) {
-    const ms = clamp(f.outMs, durationMs);
+  if (inMs) out.push(`${name}=t=in:st=0:d=${d(inMs)}`);
+  if (outMs) {
+    const ms = clamp(outMs, durationMs);
     out.push(`${name}=t=out:st=${sec(durationMs - ms)}:d=${sec(ms)}`);
   }
   return out;
@@ -42,44 +29,40 @@ const FADED = {
 function fadeStream(
   g: GraphBuilder,
   stream: string,
-  fx: Record<string, unknown>,
+  fx: Fx,
+  tb: Timebase,
   durationMs: number,
   part: keyof typeof FADED,
 ): string {
-  const f = fx.fade as Fade | undefined;
-  if (!f || f[part] === false) return stream;
-  const filters = fades(FADED[part].filter, f, durationMs);
+  const f = fx.fade;
+  if (!f?.[part]) return stream;
+  const filters = fades(FADED[part].filter, framesToMs(f.in, tb), framesToMs(f.out, tb), durationMs);
   return filters.length ? g.chain(stream, filters.join(','), FADED[part].tag) : stream;
 }
 
 /** The picture fades of `fx.fade` on `video` (before the output format). */
-export const fadeVideo = (
-  g: GraphBuilder,
-  video: string,
-  fx: Record<string, unknown>,
-  durationMs: number,
-): string => fadeStream(g, video, fx, durationMs, 'picture');
+export const fadeVideo = (g: GraphBuilder, video: string, fx: Fx, tb: Timebase, durationMs: number): string =>
+  fadeStream(g, video, fx, tb, durationMs, 'picture');
 
 /** The sound fades of `fx.fade` on the final `audio` (after loudness normalization). */
-export const fadeAudio = (
-  g: GraphBuilder,
-  audio: string,
-  fx: Record<string, unknown>,
-  durationMs: number,
-): string => fadeStream(g, audio, fx, durationMs, 'sound');
+export const fadeAudio = (g: GraphBuilder, audio: string, fx: Fx, tb: Timebase, durationMs: number): string =>
+  fadeStream(g, audio, fx, tb, durationMs, 'sound');
 
 /** The volume steps of `fx.volume` on the mixed `audio` (before loudness normalization). */
 export function volumeAudio(
   g: GraphBuilder,
   audio: string,
-  fx: Record<string, unknown>,
+  fx: Fx,
+  tb: Timebase,
   durationMs: number,
 ): string {
-  const steps = (fx.volume ?? []) as VolumeStep[];
-  if (steps.length === 0) return audio;
-  const filters = steps.map((v) => {
-    const from = v.lastMs !== undefined ? Math.max(0, durationMs - v.lastMs) : v.fromMs;
-    const to = v.lastMs !== undefined ? durationMs : v.toMs;
+  if (fx.volume.length === 0) return audio;
+  const ms = (frames: number | undefined): number | undefined =>
+    frames === undefined ? undefined : framesToMs(frames, tb);
+  const filters = fx.volume.map((v) => {
+    const lastMs = ms(v.last);
+    const from = lastMs !== undefined ? Math.max(0, durationMs - lastMs) : ms(v.from);
+    const to = lastMs !== undefined ? durationMs : ms(v.to);
     const enable = from === undefined ? '' : `:enable='between(t,${sec(from)},${sec(to ?? durationMs)})'`;
     return `volume=${v.gain}${enable}`;
   });

@@ -3,30 +3,28 @@
  * order asked) and a logo image in a corner (`fx.logo`). They change the canvas the later filters see.
  */
 import { even } from '../draft-build.js';
+import type { Fx, PictureStep } from '../model/index.js';
 import type { GraphBuilder } from './graph.js';
 import type { InputTable } from './inputs.js';
 import type { Canvas } from './segments.js';
-
-type Step = { rotate?: 90 | 180 | 270; flip?: 'horizontal' | 'vertical'; crop?: [number, number] };
 
 /** Rotate, flip and crop steps; returns the new label and canvas. */
 export function pictureSteps(
   g: GraphBuilder,
   video: string,
   canvas: Canvas,
-  fx: Record<string, unknown>,
+  steps: PictureStep[],
 ): { video: string; canvas: Canvas } {
-  const steps = (fx.picture ?? []) as Step[];
   if (steps.length === 0) return { video, canvas };
   const filters: string[] = [];
   let c = canvas;
   for (const step of steps) {
-    if (step.rotate === 90 || step.rotate === 270) {
+    if ('rotate' in step && step.rotate !== 180) {
       filters.push(step.rotate === 90 ? 'transpose=clock' : 'transpose=cclock');
       c = { ...c, width: c.height, height: c.width };
-    } else if (step.rotate === 180) filters.push('hflip,vflip');
-    else if (step.flip) filters.push(step.flip === 'horizontal' ? 'hflip' : 'vflip');
-    else if (step.crop) {
+    } else if ('rotate' in step) filters.push('hflip,vflip');
+    else if ('flip' in step) filters.push(step.flip === 'horizontal' ? 'hflip' : 'vflip');
+    else {
       const [a, b] = step.crop;
       const wide = c.width * b > c.height * a;
       const width = wide ? even((c.height * a) / b) : c.width;
@@ -45,9 +43,8 @@ export function logoOverlay(
   inputs: InputTable,
   video: string,
   canvas: Canvas,
-  fx: Record<string, unknown>,
+  logo: Fx['logo'],
 ): string {
-  const logo = fx.logo as { path: string; position: string } | undefined;
   if (!logo) return video;
   const index = inputs.add(['-i', logo.path]);
   const width = even(canvas.width * 0.15);

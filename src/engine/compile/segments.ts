@@ -1,5 +1,4 @@
-import { placeSegments, type Segment, type Track, transitionMs } from '../../timeline/index.js';
-import { segmentSpeed, sourceRange } from '../timeline-cut.js';
+import { type Clip, clipSource, framesToMs, type Timebase } from '../model/index.js';
 import { AUDIO_FORMAT, type GraphBuilder, sec } from './graph.js';
 import type { InputTable } from './inputs.js';
 
@@ -16,7 +15,7 @@ export interface Joined {
 }
 
 interface Placed {
-  segment: Segment;
+  clip: Clip;
   file: string;
   input: number;
   durationMs: number;
@@ -43,13 +42,13 @@ export function atempoChain(speed: number): string[] {
 
 /**
  * Frames of any size, SAR, rate and format → the canvas. `scale` and `pad` are left out when the source's
- * decoded frames already have the canvas size (segment meta `srcWidth`/`srcHeight`): they would change
+ * decoded frames already have the canvas size (the clip's `srcSize`): they would change
  * nothing (scale fits by width/height, not SAR), yet cost ~0.35 s of CPU per 3 minutes of 720p in the encode's
  * filter thread. setsar/fps/format stay: cheap, and they give every segment the same SAR, rate and time base
  * (concat needs the SAR, xfade the time base).
  */
-function normalizeVideo(c: Canvas, segment?: Segment): string {
-  const fits = segment?.m?.srcWidth === c.width && segment?.m?.srcHeight === c.height;
+function normalizeVideo(c: Canvas, clip?: Clip): string {
+  const fits = clip?.srcSize?.width === c.width && clip?.srcSize?.height === c.height;
   const size = fits
     ? ''
     : `scale=${c.width}:${c.height}:force_original_aspect_ratio=decrease,` +
@@ -62,14 +61,13 @@ function precise(ms: number): string {
   return String(Math.round(ms * 1000) / 1e6);
 }
 
-function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Canvas): string {
+function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Canvas, tb: Timebase): string {
   const d = precise(p.durationMs);
   if (!input)
     return g.source(`color=c=black:s=${c.width}x${c.height}:r=${c.fps}:d=${d},setsar=1,format=yuv420p`, 'v');
-  if (p.segment.m?.still)
-    return g.chain(input, `${normalizeVideo(c)},trim=duration=${d},setpts=PTS-STARTPTS`, 'v');
-  const src = sourceRange(p.segment);
-  const speed = segmentSpeed(p.segment);
+  if (p.clip.still) return g.chain(input, `${normalizeVideo(c)},trim=duration=${d},setpts=PTS-STARTPTS`, 'v');
+  const src = clipSource(p.clip, tb);
+  const speed = p.clip.speed;
   // Half a frame early on both ends: picks exactly the frames whose timestamps fall in [start, end).
   const half = 500 / c.fps;
   const filters = [
@@ -80,15 +78,15 @@ function videoChain(g: GraphBuilder, p: Placed, input: string | undefined, c: Ca
   // Exactly the segment's length on every build: clone the last frame if the video runs short (a
   // source whose video ends before its audio, or 4.1's fps after setpts), and cut what runs long
   // (4.1's fps pads to the pre-setpts end of stream).
-  filters.push(normalizeVideo(c, p.segment), `tpad=stop_mode=clone:stop_duration=${d}`, `trim=duration=${d}`);
+  filters.push(normalizeVideo(c, p.clip), `tpad=stop_mode=clone:stop_duration=${d}`, `trim=duration=${d}`);
   return g.chain(input, filters.join(','), 'v');
 }
 
-function audioChain(g: GraphBuilder, p: Placed, input: string | undefined): string {
+function audioChain(g: GraphBuilder, p: Placed, input: string | undefined, tb: Timebase): string {
   const d = p.durationMs / 1000;
   const fades = `afade=t=in:d=${FADE_S},afade=t=out:st=${Math.max(0, d - FADE_S).toFixed(3)}:d=${FADE_S}`;
   if (!input) return g.source(`anullsrc=r=48000:cl=stereo,atrim=duration=${sec(p.durationMs)}`, 'a');
-  const src = sourceRange(p.segment);
+  const src = clipSource(p.clip, tb);
   // Time from the segment's source start, not the audio's first sample: audio that starts late (-itsoffset)
   // keeps its offset, filled with silence from 0 (aresample first_pts), so it stays in sync with the picture.
   const filters = [
@@ -96,7 +94,7 @@ function audioChain(g: GraphBuilder, p: Placed, input: string | undefined): stri
     `asetpts=PTS-${precise(src.startMs)}/TB`,
     'aresample=async=1:min_hard_comp=0.01:first_pts=0',
   ];
-  filters.push(...atempoChain(segmentSpeed(p.segment)));
+  filters.push(...atempoChain(p.clip.speed));
   // Pad/cut to the exact segment length so audio and video stay equal after concat.
   filters.push(AUDIO_FORMAT, 'apad', `atrim=duration=${precise(p.durationMs)}`, fades);
   return g.chain(input, filters.join(','), 'a');
@@ -104,6 +102,7 @@ function audioChain(g: GraphBuilder, p: Placed, input: string | undefined): stri
 
 export interface SegmentOptions {
   canvas: Canvas;
+  timebase: Timebase;
   resolve: (src: string) => string;
   withVideo: boolean;
   /** Keep the clips' own audio (false when muted: no audio is decoded). */
@@ -112,66 +111,61 @@ export interface SegmentOptions {
   xfade: boolean;
 }
 
-/** Whether a segment's source has this stream (unknown counts as yes; stills have no audio). */
-function hasStream(segment: Segment, kind: 'v' | 'a'): boolean {
-  return kind === 'v' ? segment.m?.hasVideo !== false : segment.m?.hasAudio !== false && !segment.m?.still;
+/** Whether a clip's source has this stream (unknown counts as yes; stills have no audio). */
+function hasStream(clip: Clip, kind: 'v' | 'a'): boolean {
+  return kind === 'v' ? clip.hasVideo !== false : clip.hasAudio !== false && !clip.still;
 }
 
-function audioStreamOf(segment: Segment): number {
-  const k = segment.m?.audioStream;
-  return typeof k === 'number' && Number.isInteger(k) && k > 0 ? k : 0;
+/** Whether any clip plays audio of its own (else no audio stream is made up for them). */
+export function anySegmentAudio(clips: Clip[]): boolean {
+  return clips.some((c) => hasStream(c, 'a'));
 }
 
-/** Whether any segment of the track plays audio of its own (else no audio stream is made up for it). */
-export function anySegmentAudio(track: Track): boolean {
-  return track.sg.some((s) => hasStream(s, 'a'));
-}
-
-/** Video track segments → normalized per-segment chains → concat (and transitions) → base labels. */
-export function joinSegments(g: GraphBuilder, inputs: InputTable, track: Track, o: SegmentOptions): Joined {
-  const placed: Placed[] = placeSegments(track).map(({ segment }) => {
-    const file = o.resolve(segment.m?.src ?? '');
-    const src = sourceRange(segment);
-    const input = segment.m?.still
+/** The video track's clips → normalized per-clip chains → concat (and transitions) → base labels. */
+export function joinSegments(g: GraphBuilder, inputs: InputTable, clips: Clip[], o: SegmentOptions): Joined {
+  const placed: Placed[] = clips.map((clip) => {
+    const file = o.resolve(clip.src);
+    const src = clipSource(clip, o.timebase);
+    const durationMs = framesToMs(clip.dur, o.timebase);
+    const input = clip.still
       ? inputs.add([
           '-loop',
           '1',
           '-framerate',
           String(o.canvas.fps),
           '-t',
-          sec(segment.d + 1000),
+          sec(durationMs + 1000),
           '-i',
           file,
         ])
       : inputs.forward(file, src.startMs, src.endMs);
-    const t = segment.m?.transition as { type?: string } | undefined;
-    const ms = transitionMs(segment);
+    const t = clip.transition;
     return {
-      segment,
+      clip,
       file,
       input,
-      durationMs: segment.d,
-      transition: ms > 0 ? { type: t?.type ?? 'fade', ms } : undefined,
+      durationMs,
+      transition: t ? { type: t.type, ms: framesToMs(t.dur, o.timebase) } : undefined,
     };
   });
-  // The stream a segment reads: `<input>:v:0`, or `<input>:a:<k>` (k = segment meta `audioStream`, default 0).
+  // The stream a clip reads: `<input>:v:0`, or `<input>:a:<k>` (k = the clip's `audioStream`, default 0).
   const spec = (p: Placed, kind: 'v' | 'a'): string =>
-    `${p.input}:${kind}:${kind === 'a' ? audioStreamOf(p.segment) : 0}`;
+    `${p.input}:${kind}:${kind === 'a' ? p.clip.audioStream : 0}`;
   const uses = (kind: 'v' | 'a'): Map<string, string[]> => {
     const counts = new Map<string, number>();
     for (const p of placed)
-      if (hasStream(p.segment, kind)) counts.set(spec(p, kind), (counts.get(spec(p, kind)) ?? 0) + 1);
+      if (hasStream(p.clip, kind)) counts.set(spec(p, kind), (counts.get(spec(p, kind)) ?? 0) + 1);
     return new Map([...counts].map(([stream, n]) => [stream, g.split(stream, n, kind)]));
   };
   const vUses = o.withVideo ? uses('v') : new Map<string, string[]>();
   const aUses = o.withAudio ? uses('a') : new Map<string, string[]>();
   const segs = placed.map((p) => {
     const take = (m: Map<string, string[]>, kind: 'v' | 'a'): string | undefined =>
-      hasStream(p.segment, kind) ? m.get(spec(p, kind))?.shift() : undefined;
+      hasStream(p.clip, kind) ? m.get(spec(p, kind))?.shift() : undefined;
     return {
       p,
-      video: o.withVideo ? videoChain(g, p, take(vUses, 'v'), o.canvas) : undefined,
-      audio: o.withAudio ? audioChain(g, p, take(aUses, 'a')) : undefined,
+      video: o.withVideo ? videoChain(g, p, take(vUses, 'v'), o.canvas, o.timebase) : undefined,
+      audio: o.withAudio ? audioChain(g, p, take(aUses, 'a'), o.timebase) : undefined,
     };
   });
   // Consecutive segments without a transition are concatenated; groups are joined by transitions.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type PlacedSegment, placeSegments, type Track } from '../../timeline/index.js';
 import { toSrt } from '../captions/index.js';
+import { framesToMs, type TextClip, type TextStyle, type Timebase } from '../model/index.js';
 import { filterValue, sec } from './graph.js';
 import type { Canvas } from './segments.js';
 
@@ -10,7 +10,13 @@ export interface GraphFile {
   content: string;
 }
 
-type TextStyle = 'title' | 'lower-third' | 'caption';
+/** A text clip with its times in ms. */
+interface Shown {
+  text: string;
+  start: number;
+  end: number;
+  fadeMs: number;
+}
 
 const BOLD_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
@@ -59,14 +65,8 @@ function placement(style: TextStyle, text: string, canvas: Canvas): string[] {
  * One drawtext: the text goes to a file (`textfile=` + `expansion=none`: nothing to escape), shown
  * `between(t,start,end)`, faded in and out through `alpha` when the segment has a `fade`.
  */
-function drawtext(
-  p: PlacedSegment,
-  style: TextStyle,
-  canvas: Canvas,
-  workDir: string,
-  files: GraphFile[],
-): string {
-  const text = p.segment.m?.text ?? '';
+function drawtext(p: Shown, style: TextStyle, canvas: Canvas, workDir: string, files: GraphFile[]): string {
+  const text = p.text;
   const file = path.join(workDir, `text-${files.length}.txt`);
   files.push({ path: file, content: text });
   const a = sec(p.start);
@@ -78,7 +78,7 @@ function drawtext(
     'fontcolor=white',
     `enable=${filterValue(`between(t,${a},${b})`)}`,
   ];
-  const fadeMs = style === 'caption' ? 0 : Math.min(p.segment.m?.fade ?? 500, (p.end - p.start) / 2);
+  const fadeMs = style === 'caption' ? 0 : Math.min(p.fadeMs, (p.end - p.start) / 2);
   if (fadeMs >= 1) {
     const f = sec(fadeMs);
     options.push(
@@ -89,11 +89,11 @@ function drawtext(
 }
 
 /** Captions burned with libass from an SRT written to workDir (size follows the aspect ratio). */
-function subtitlesFilter(cues: PlacedSegment[], canvas: Canvas, workDir: string, files: GraphFile[]): string {
+function subtitlesFilter(cues: Shown[], canvas: Canvas, workDir: string, files: GraphFile[]): string {
   const file = path.join(workDir, 'captions.srt');
   files.push({
     path: file,
-    content: toSrt(cues.map((c) => ({ startMs: c.start, endMs: c.end, text: c.segment.m?.text ?? '' }))),
+    content: toSrt(cues.map((c) => ({ startMs: c.start, endMs: c.end, text: c.text }))),
   });
   // libass scales styles with the frame height (288-line script): 20 suits 16:9; portrait frames are
   // narrow for their height, so the size shrinks with the aspect ratio (not below half).
@@ -107,21 +107,21 @@ function subtitlesFilter(cues: PlacedSegment[], canvas: Canvas, workDir: string,
  * `subtitles=` when the build has libass, else drawtext per cue.
  */
 export function textFilters(
-  tracks: Track[],
+  clips: TextClip[],
+  tb: Timebase,
   canvas: Canvas,
   workDir: string,
   files: GraphFile[],
   libass: boolean,
 ): string[] {
   const filters: string[] = [];
-  const cues: PlacedSegment[] = [];
-  for (const track of tracks) {
-    for (const p of placeSegments(track)) {
-      const style = (p.segment.m?.style ?? 'title') as TextStyle;
-      if (!p.segment.m?.text || p.end <= p.start) continue;
-      if (style === 'caption') cues.push(p);
-      else filters.push(drawtext(p, style === 'lower-third' ? style : 'title', canvas, workDir, files));
-    }
+  const cues: Shown[] = [];
+  for (const clip of clips) {
+    const ms = (frames: number): number => framesToMs(frames, tb);
+    const p: Shown = { text: clip.text, start: ms(clip.start), end: ms(clip.end), fadeMs: ms(clip.fade) };
+    if (!p.text || p.end <= p.start) continue;
+    if (clip.style === 'caption') cues.push(p);
+    else filters.push(drawtext(p, clip.style, canvas, workDir, files));
   }
   cues.sort((x, y) => x.start - y.start);
   if (cues.length > 0 && libass) filters.push(subtitlesFilter(cues, canvas, workDir, files));

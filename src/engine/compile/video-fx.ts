@@ -1,8 +1,9 @@
+import type { Look, PresetName } from '../model/index.js';
 import type { Capabilities } from '../types.js';
 import { filterValue, type GraphBuilder } from './graph.js';
 import type { Canvas } from './segments.js';
 
-export type Look = 'warm' | 'cool' | 'cinematic' | 'vintage' | 'bw' | 'vivid';
+export type { Look } from '../model/index.js';
 
 /**
  * A YUV-native warm/cool shift as ONE `eq`: neutral Cb/Cr land on 128 + du / 128 + dv (after the saturation
@@ -42,7 +43,7 @@ export interface Preset {
   fill: boolean;
 }
 
-export const PRESETS: Record<string, Preset> = {
+export const PRESETS: Record<PresetName, Preset> = {
   youtube: { width: 1920, height: 1080, fill: false },
   tiktok: { width: 1080, height: 1920, fill: true },
   square: { width: 1080, height: 1080, fill: true },

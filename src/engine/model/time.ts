@@ -37,17 +37,15 @@ export function timebaseOf(fps: number): Timebase {
 /** The timebase as frames per second (the number the filters print: `fps=`, `r=`). */
 export const fpsOf = (tb: Timebase): number => tb.num / tb.den;
 
-/** How far past a frame boundary a time may be and still count as on it (µs rounding, integer-ms probes). */
-const TOLERANCE = 1e-3;
-
 /**
- * The one rounding rule: a time in milliseconds → the first frame that starts at or after it (within
- * 1e-3 frame). It is what the renderer shows: a clip `d` ms long plays every frame that starts inside it
- * (`trim=duration`), a text shown from `at` ms appears on the first frame at or after `at`. A draft's
- * frame-snapped value (µs-rounded) stays on its own frame.
+ * The one rounding rule: a time in milliseconds → the NEAREST frame, a tie going to the later one, reckoned
+ * on the whole microseconds as ffmpeg rescales a filter's time (`av_rescale_q`, round to nearest). It is what
+ * the renderer does: `trim=duration=<d>` after `fps` keeps round(d × fps) frames, so a clip `d` ms long
+ * plays exactly `msToFrames(d)` frames; a draft's frame-snapped value (µs-rounded) stays on its own frame.
  */
 export function msToFrames(ms: number, tb: Timebase): Frames {
-  return Math.ceil((ms * tb.num) / (tb.den * 1000) - TOLERANCE) || 0;
+  const us = Math.round(ms * 1000);
+  return Math.floor((us * tb.num) / (tb.den * 1_000_000) + 0.5);
 }
 
 /** Frames → milliseconds, rounded to the microsecond (the drafts' precision, `round` in draft-build). */
