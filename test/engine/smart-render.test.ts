@@ -237,6 +237,94 @@ describe('smart render: trim silences on a phone-like clip', () => {
   });
 });
 
+describe('smart render: a title over the first seconds, music', () => {
+  let titled: Awaited<ReturnType<typeof localEdit>>;
+  let titledFull: Awaited<ReturnType<typeof localEdit>>;
+  const out = () => path.join(dir, 'title-smart.mp4');
+  const fullOut = () => path.join(dir, 'title-full.mp4');
+
+  beforeAll(async () => {
+    titled = await localEdit({
+      files: [phone],
+      instruction: "add a title 'Urban Dreams'",
+      outPath: out(),
+      smart: true,
+    });
+    titledFull = await localEdit({
+      files: [phone],
+      instruction: "add a title 'Urban Dreams'",
+      outPath: fullOut(),
+    });
+  }, 300_000);
+
+  it('re-encodes only the GOPs under the title (drawn as the full path draws it), copies the rest and the sound', async () => {
+    expect(titled.render.renderPath).toMatchObject({ path: 'smart' });
+    const text = titled.draft.t.find((t) => t.tt === 7)!.sg[0]!;
+    const endFrame = Math.ceil((((text.m?.at ?? 0) + text.d) * FPS) / 1000);
+    const src = await frameMd5(phone);
+    const got = await frameMd5(out());
+    expect(got.length).toBe(src.length);
+    expect(got.map((f) => f.pts)).toEqual(got.map((_, k) => k));
+    // GOPs are 30 frames: the ones the title touches are re-encoded, every later one is the source's
+    const firstCopied = Math.ceil((endFrame + 1) / 30) * 30;
+    for (let i = firstCopied; i < src.length; i++) expect(got[i]!.md5, `frame ${i}`).toBe(src[i]!.md5);
+    const under = Array.from({ length: endFrame - 1 }, (_, i) => i + 1);
+    // the title is there: those frames are not the source's, and they agree with the full path's
+    expect(under.filter((i) => got[i]!.md5 === src[i]!.md5)).toEqual([]);
+    const db = await psnrFrames(out(), under, fullOut(), under);
+    for (const v of db) expect(v).toBeGreaterThanOrEqual(35);
+    expect(titled.render.renderPath?.copiedFrames).toBe(src.length - firstCopied);
+    // the sound was left alone: its packets are the source's, byte for byte
+    const audioMd5 = async (f: string) =>
+      (await run('ffmpeg', ['-v', 'error', '-i', f, '-map', '0:a:0', '-c', 'copy', '-f', 'md5', '-'])).stdout;
+    expect(await audioMd5(out())).toBe(await audioMd5(phone));
+    expect(await audioMd5(fullOut())).not.toBe(await audioMd5(phone));
+    expect(await decodeErrors(out())).toBe('');
+    expect(titledFull.render.renderPath?.path).toBe('full');
+  });
+
+  it("music mixed in: the picture is copied whole, the sound is the full path's mix", async () => {
+    const song = path.join(dir, 'song.m4a');
+    await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=660:duration=14', '-c:a', 'aac', song]);
+    const o = path.join(dir, 'music-smart.mp4');
+    const r = await localEdit({
+      files: [phone],
+      instruction: `add background music ${song}`,
+      outPath: o,
+      smart: true,
+    });
+    expect(r.render.renderPath).toMatchObject({ path: 'smart' });
+    const src = await frameMd5(phone);
+    const got = await frameMd5(o);
+    expect(got.map((f) => f.md5)).toEqual(src.map((f) => f.md5));
+    const full = path.join(dir, 'music-full.mp4');
+    await localEdit({ files: [phone], instruction: `add background music ${song}`, outPath: full });
+    const d = await streamDurations(o);
+    expect(Math.abs(d.video! - d.audio!)).toBeLessThanOrEqual(1 / FPS + 0.03);
+    // the same mix as the full path: both decoded to PCM agree closely
+    const pcm = async (f: string) =>
+      (
+        await run(
+          'ffmpeg',
+          ['-v', 'error', '-i', f, '-map', '0:a:0', '-ac', '1', '-ar', '8000', '-f', 's16le', '-'],
+          { encoding: 'buffer', maxBuffer: 1 << 26 },
+        )
+      ).stdout as Buffer;
+    const [a, b] = [await pcm(o), await pcm(full)];
+    expect(Math.abs(a.length - b.length)).toBeLessThanOrEqual(2 * 8000 * 0.05);
+    let err = 0;
+    let sig = 0;
+    for (let i = 0; i + 1 < Math.min(a.length, b.length); i += 2) {
+      const x = a.readInt16LE(i);
+      const y = b.readInt16LE(i);
+      err += (x - y) ** 2;
+      sig += y ** 2;
+    }
+    expect(sig).toBeGreaterThan(0);
+    expect(10 * Math.log10(sig / Math.max(1, err))).toBeGreaterThan(20);
+  }, 180_000);
+});
+
 describe('smart render: eligibility, decided up front', () => {
   async function decide(file: string, mutate: (d: Draft) => void = () => {}, format = 'mp4') {
     const { ffmpeg: bin } = await findFfmpeg();
@@ -258,7 +346,7 @@ describe('smart render: eligibility, decided up front', () => {
     expect(d.reasons.join(' ')).toMatch(/% of the output frames could be copied/);
   });
 
-  it('whole-clip effects, titles, music, speed, other formats and several inputs take the full path, with the reason', async () => {
+  it('whole-clip effects, speed, other formats and several inputs take the full path, with the reason; a short title does not, text over it all does', async () => {
     const grade = await decide(phone, (d) => {
       d.m!.fx = { grade: { look: 'warm' } };
     });
@@ -266,10 +354,15 @@ describe('smart render: eligibility, decided up front', () => {
     expect(grade.reasons.join()).toMatch(/colour grade/);
     const webm = await decide(phone, () => {}, 'webm');
     expect(webm.reasons.join()).toMatch(/webm, not mp4/);
+    // a title over two seconds or music does not need the whole picture re-encoded
     const title = await decide(phone, (d) => {
       d.t.push({ tt: 7, sg: [{ d: 2000, m: { text: 'Hi', at: 0 } }] });
     });
-    expect(title.reasons.join()).toMatch(/titles or captions/);
+    expect(title).toMatchObject({ path: 'smart' });
+    const captionsAll = await decide(phone, (d) => {
+      d.t.push({ tt: 7, sg: [{ d: 10_000, m: { text: 'Everywhere', style: 'caption' } }] });
+    });
+    expect(captionsAll.reasons.join()).toMatch(/% of the output frames could be copied/);
     const speed = await decide(phone, (d) => {
       d.t[0]!.sg[0]!.m!.speed = 2;
     });

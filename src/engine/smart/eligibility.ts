@@ -1,7 +1,8 @@
 /**
  * Whether an edit can be smart-rendered (stream-copy the GOPs it does not touch, re-encode only the frames
  * around each cut), decided before any work: the draft must be a cut-only edit of one H.264 file, and the
- * source must be 8-bit 4:2:0 H.264 at a constant frame rate with closed IDR GOPs. Anything else takes the
+ * source must be 8-bit 4:2:0 H.264 at a constant frame rate with closed IDR GOPs. Titles and music are
+ * allowed (a title re-encodes the GOPs under it; music changes only the sound). Anything else takes the
  * full re-encode, and `reasons` says why, in words the plan output prints.
  */
 import { type Draft, TrackType } from '../../timeline/index.js';
@@ -52,9 +53,13 @@ export interface DraftCheck {
   reasons: string[];
   src?: string;
   ranges: CutRange[];
+  /** The draft mixes in other sound (music): the source's audio cannot be stream-copied. */
+  hasMusic: boolean;
+  /** The source audio stream the edit plays (undefined: the edit plays no sound of the source). */
+  audioStream?: number;
 }
 
-/** The draft-level rules: one source, cuts only, no whole-clip effects, mp4 out. Pure. */
+/** The draft-level rules: one source, cuts (and titles, music) only, no whole-clip effects, mp4 out. Pure. */
 export function checkDraft(draft: Draft, format: string): DraftCheck {
   const reasons: string[] = [];
   if (format !== 'mp4') reasons.push(`the output is ${format}, not mp4`);
@@ -65,10 +70,10 @@ export function checkDraft(draft: Draft, format: string): DraftCheck {
     if (key === 'volume' && Array.isArray(fx.volume) && fx.volume.length === 0) continue;
     reasons.push(`the edit applies ${FX_WORDS[key] ?? key} to the whole clip`);
   }
-  for (const t of draft.t) {
-    if (t.tt === TrackType.video || t.sg.length === 0) continue;
-    reasons.push(t.tt === TrackType.text ? 'the edit adds titles or captions' : 'the edit adds music');
-  }
+  // Titles re-encode only the GOPs they cover (overlays.ts); music only changes the sound, which the
+  // smart path encodes through the full path's own audio graph: neither needs the whole picture re-encoded.
+  const extras = draft.t.filter((t) => t.tt !== TrackType.video && t.sg.length > 0);
+  const hasMusic = extras.some((t) => t.tt !== TrackType.text);
   const videoTracks = draft.t.filter((t) => t.tt === TrackType.video && t.sg.length > 0);
   if (videoTracks.length > 1) reasons.push('the draft has several video tracks');
   const track = videoTrack(draft);
@@ -111,7 +116,8 @@ export function checkDraft(draft: Draft, format: string): DraftCheck {
     (first.srcWidth !== draft.m?.width || first.srcHeight !== draft.m?.height)
   )
     reasons.push('the output size differs from the source');
-  return { reasons, src: [...srcs][0], ranges };
+  const audioStream = first?.hasAudio === false ? undefined : Number(first?.audioStream ?? 0);
+  return { reasons, src: [...srcs][0], ranges, hasMusic, audioStream };
 }
 
 /** The source-level rules, from a packet scan. */

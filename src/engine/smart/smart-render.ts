@@ -8,14 +8,15 @@
  * as the full path) and muxed against it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Draft } from '../../timeline/index.js';
 import { compileDraft } from '../compile/compile.js';
+import type { GraphFile } from '../compile/text.js';
 import { draftFps, even } from '../draft-build.js';
 import { runProcess } from '../process.js';
 import type { Capabilities } from '../types.js';
-import { type CutRange, checkDraft, checkSource, MIN_COPY_SHARE } from './eligibility.js';
+import { type CutRange, checkDraft, checkSource, type DraftCheck, MIN_COPY_SHARE } from './eligibility.js';
+import { type EncodePiece, encodePass } from './encode-pass.js';
 import {
   type ParameterSets,
   parameterSets,
@@ -23,6 +24,7 @@ import {
   scanSource,
   sourceParameterSets,
 } from './gop.js';
+import { coverOverlays, overlaysOf } from './overlays.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-v', 'error', '-y'];
 
@@ -31,6 +33,8 @@ export interface Piece {
   kind: 'copy' | 'encode';
   from: number;
   to: number;
+  /** encode: the overlay filters the piece runs through (a title over it). */
+  overlay?: string;
 }
 
 export interface SmartPlan {
@@ -42,6 +46,10 @@ export interface SmartPlan {
   x264Params: string;
   profile: string;
   level: string;
+  /** Title text files the overlay filters read (written before the encode pass). */
+  overlayFiles: GraphFile[];
+  /** The source's audio stream to stream-copy (the edit leaves the sound untouched), else undefined: encode it. */
+  copyAudioStream?: number;
 }
 
 export type SmartDecision =
@@ -179,16 +187,10 @@ function seconds(frames: number, scan: SourceScan): string {
   return ((frames * scan.fpsDen) / scan.fpsNum).toFixed(6);
 }
 
-function encodeArgs(plan: SmartPlan): string[] {
-  const { scan } = plan;
+/** libx264 set up as the source's encoder was (the same SPS/PPS, checked by the probe encode). */
+function encoderArgs(plan: SmartPlan): string[] {
   return [
-    '-vf',
-    `setpts=N/(${scan.fpsNum}/${scan.fpsDen})/TB`,
-    // one thread per encoder: the pieces are short (x264's frame threads and lookahead would mostly wait),
-    // and as many run side by side as there are cores
-    ...['-c:v', 'libx264', '-threads', '1', '-profile:v', plan.profile, '-level', plan.level],
-    '-pix_fmt',
-    'yuv420p',
+    ...['-c:v', 'libx264', '-profile:v', plan.profile, '-level', plan.level, '-pix_fmt', 'yuv420p'],
     ...['-x264-params', plan.x264Params],
   ];
 }
@@ -227,10 +229,22 @@ export async function decideSmart(
   if (scan.width !== width || scan.height !== height) reasons.push('the output size differs from the source');
   if (reasons.length > 0) return { path: 'full', reasons };
   const fps = scan.fpsNum / scan.fpsDen;
-  const pieces = planPieces(
-    d.ranges.map((r) => segmentFrames(r, fps, scan.frames)),
+  const overlays = overlaysOf(draft, {
+    width,
+    height,
+    fps,
+    workDir: o.workDir,
+    libass: o.caps.filters.has('subtitles'),
+  });
+  const pieces = coverOverlays(
+    planPieces(
+      d.ranges.map((r) => segmentFrames(r, fps, scan.frames)),
+      scan.cutPoints,
+      scan.frames,
+    ),
+    overlays.spans,
     scan.cutPoints,
-    scan.frames,
+    overlays.chain,
   );
   const frames = pieces.reduce((n, p) => n + p.to - p.from, 0);
   const copiedFrames = pieces.filter((p) => p.kind === 'copy').reduce((n, p) => n + p.to - p.from, 0);
@@ -259,16 +273,56 @@ export async function decideSmart(
       ],
     };
   const level = (scan.level / 10).toFixed(1);
-  const plan: SmartPlan = { src, scan, pieces, frames, copiedFrames, x264Params, profile, level };
+  const plan: SmartPlan = {
+    src,
+    scan,
+    pieces,
+    frames,
+    copiedFrames,
+    x264Params,
+    profile,
+    level,
+    overlayFiles: overlays.files,
+    copyAudioStream: await untouchedAudio(d, pieces, scan, o),
+  };
   const probe = path.join(o.workDir, 'probe.h264');
   await runProcess(
     o.caps.ffmpegPath,
-    [...BASE, '-i', src, '-frames:v', '1', ...encodeArgs(plan), '-an', '-f', 'h264', probe],
+    [...BASE, '-i', src, '-frames:v', '1', ...encoderArgs(plan), '-an', '-f', 'h264', probe],
     { purpose: 'analysis', signal: o.signal },
   );
   if (!sameSets(source, parameterSets(await readFile(probe))))
     return { path: 'full', reasons: ["libx264 cannot reproduce the source's parameter sets (SPS/PPS)"] };
   return { path: 'smart', plan, reasons: [] };
+}
+
+/** Audio codecs an MP4 holds that can be copied as they are. */
+const COPYABLE_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
+
+/**
+ * The audio stream to copy when the edit keeps the whole source in one piece and mixes nothing in (a title,
+ * say): the sound is then the source's, bit for bit. Undefined when it must be encoded.
+ */
+async function untouchedAudio(
+  d: DraftCheck,
+  pieces: Piece[],
+  scan: SourceScan,
+  o: { ffprobe: string; signal?: AbortSignal },
+): Promise<number | undefined> {
+  const whole = pieces.length > 0 && pieces[0]!.from === 0 && pieces.at(-1)!.to === scan.frames;
+  const contiguous = pieces.every((p, k) => k === 0 || pieces[k - 1]!.to === p.from);
+  if (d.hasMusic || d.ranges.length !== 1 || !whole || !contiguous) return undefined;
+  const stream = d.audioStream;
+  if (stream === undefined) return undefined;
+  const { stdout } = await runProcess(
+    o.ffprobe,
+    [
+      ...['-v', 'error', '-select_streams', `a:${stream}`, '-show_entries', 'stream=codec_name'],
+      ...['-of', 'csv=p=0', scan.file],
+    ],
+    { purpose: 'probe', signal: o.signal },
+  );
+  return COPYABLE_AUDIO.has(stdout.trim()) ? stream : undefined;
 }
 
 function sameSets(a: ParameterSets, b: ParameterSets): boolean {
@@ -281,20 +335,6 @@ export interface SmartTimings {
   encodeMs: number;
   audioMs: number;
   muxMs: number;
-}
-
-/** Runs `tasks` at most `n` at a time. */
-async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const k = next++;
-      results[k] = await tasks[k]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
-  return results;
 }
 
 /** Renders `plan` (from `decideSmart`) into `outFile` (an MP4). */
@@ -334,23 +374,25 @@ export async function smartRender(
     format: 'mp4',
     mode: 'audio',
   });
-  const hasAudio = audioPass.audioLabel !== undefined;
-  const audio = hasAudio
-    ? timed('audioMs', async () => {
-        const script = path.join(o.workDir, 'audio.filtergraph');
-        await writeFile(script, audioPass.graph, 'utf8');
-        await runProcess(
-          ffmpeg,
-          [
-            ...BASE,
-            ...audioPass.inputs,
-            ...['-filter_complex_script', script, '-map', `[${audioPass.audioLabel}]`],
-            ...['-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2', '-vn', '-f', 'mp4', audioFile],
-          ],
-          { purpose: 'encode', signal: o.signal, env: o.env },
-        );
-      })
-    : Promise.resolve();
+  const copyAudio = plan.copyAudioStream !== undefined;
+  const hasAudio = copyAudio || audioPass.audioLabel !== undefined;
+  const audio =
+    hasAudio && !copyAudio
+      ? timed('audioMs', async () => {
+          const script = path.join(o.workDir, 'audio.filtergraph');
+          await writeFile(script, audioPass.graph, 'utf8');
+          await runProcess(
+            ffmpeg,
+            [
+              ...BASE,
+              ...audioPass.inputs,
+              ...['-filter_complex_script', script, '-map', `[${audioPass.audioLabel}]`],
+              ...['-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2', '-vn', '-f', 'mp4', audioFile],
+            ],
+            { purpose: 'encode', signal: o.signal, env: o.env },
+          );
+        })
+      : Promise.resolve();
 
   // The copied runs: one pass of the segment muxer over the source, split just before each run's ends.
   const copies = plan.pieces.filter((p) => p.kind === 'copy');
@@ -365,63 +407,61 @@ export async function smartRender(
       [
         ...BASE,
         ...['-i', plan.src, '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_format', 'mp4'],
-        ...['-segment_times', bounds.map((k) => seconds(k - 0.25, scan)).join(',') || '0'],
+        // no bound (the whole source is one copied run): one segment, however long
+        ...(bounds.length
+          ? ['-segment_times', bounds.map((k) => seconds(k - 0.25, scan)).join(',')]
+          : ['-segment_time', '1000000000']),
         ...['-reset_timestamps', '1', '-segment_format_options', `video_track_timescale=${ts}`],
         splitPattern,
       ],
       { purpose: 'analysis', signal: o.signal, env: o.env },
     );
   });
-  const fileOf = (p: Piece, k: number): string =>
-    p.kind === 'copy'
-      ? path.join(o.workDir, `gop-${String(bounds.filter((b) => b <= p.from).length).padStart(5, '0')}.mp4`)
-      : path.join(o.workDir, `enc-${String(k).padStart(5, '0')}.mp4`);
+  const copyFile = (p: Piece): string =>
+    path.join(o.workDir, `gop-${String(bounds.filter((b) => b <= p.from).length).padStart(5, '0')}.mp4`);
 
   let doneFrames = 0;
   const progress = (frames: number): void => {
     doneFrames += frames;
     o.onProgress?.(Math.min(0.95, (0.95 * doneFrames) / Math.max(1, plan.frames)));
   };
-  const encodes = plan.pieces.map((p, k) => ({ p, k })).filter(({ p }) => p.kind === 'encode');
+  const encodes: EncodePiece[] = [];
+  let outAt = 0;
+  for (const p of plan.pieces) {
+    if (p.kind === 'encode') encodes.push({ from: p.from, to: p.to, outAt, overlay: p.overlay });
+    outAt += p.to - p.from;
+  }
+  let encodedFrames = 0;
+  await Promise.all(plan.overlayFiles.map((f) => writeFile(f.path, f.content, 'utf8')));
   const encode = timed('encodeMs', () =>
-    pool(
-      encodes.map(
-        ({ p, k }) =>
-          () =>
-            runProcess(
-              ffmpeg,
-              [
-                ...BASE,
-                ...[
-                  '-threads',
-                  '1',
-                  '-ss',
-                  seconds(p.from - 0.25, scan),
-                  '-i',
-                  plan.src,
-                  '-map',
-                  '0:v:0',
-                  '-frames:v',
-                  String(p.to - p.from),
-                ],
-                ...encodeArgs(plan),
-                ...['-an', '-video_track_timescale', ts, '-f', 'mp4', fileOf(p, k)],
-              ],
-              { purpose: 'encode', signal: o.signal, env: o.env },
-            ).then(() => progress(p.to - p.from)),
-      ),
-      Math.max(2, os.availableParallelism?.() ?? os.cpus().length),
-    ),
+    encodePass({
+      ffmpeg,
+      src: plan.src,
+      scan,
+      pieces: encodes,
+      encoder: encoderArgs(plan),
+      workDir: o.workDir,
+      signal: o.signal,
+      env: o.env,
+      onFrames: (n) => {
+        progress(n - encodedFrames);
+        encodedFrames = n;
+      },
+    }),
   );
-  await Promise.all([audio, split.then(() => progress(plan.copiedFrames)), encode]);
+  const [, , encodedFiles] = await Promise.all([
+    audio,
+    split.then(() => progress(plan.copiedFrames)),
+    encode,
+  ]);
 
   const list = path.join(o.workDir, 'pieces.txt');
   const quote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
+  let nextEncoded = 0;
+  const fileOf = (p: Piece): string => (p.kind === 'copy' ? copyFile(p) : encodedFiles[nextEncoded++]!);
   await writeFile(
     list,
-    plan.pieces
-      .map((p, k) => `file ${quote(fileOf(p, k))}\nduration ${seconds(p.to - p.from, scan)}\n`)
-      .join(''),
+    plan.pieces.map((p) => `file ${quote(fileOf(p))}\nduration ${seconds(p.to - p.from, scan)}\n`).join(''),
     'utf8',
   );
   await timed('muxMs', () =>
@@ -430,8 +470,8 @@ export async function smartRender(
       [
         ...BASE,
         ...['-f', 'concat', '-safe', '0', '-i', list],
-        ...(hasAudio ? ['-i', audioFile] : []),
-        ...['-map', '0:v:0', ...(hasAudio ? ['-map', '1:a:0'] : [])],
+        ...(hasAudio ? ['-i', copyAudio ? plan.src : audioFile] : []),
+        ...['-map', '0:v:0', ...(hasAudio ? ['-map', `1:a:${copyAudio ? plan.copyAudioStream : 0}`] : [])],
         ...['-c', 'copy', '-video_track_timescale', ts, '-movflags', '+faststart', '-f', 'mp4', outFile],
       ],
       { purpose: 'encode', signal: o.signal, env: o.env },
