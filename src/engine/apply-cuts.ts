@@ -4,6 +4,7 @@ import { detectPauses, keepIntervals, leadingSilenceMs } from './analysis/silenc
 import { draftFps, videoEndMs, videoTrack } from './draft-build.js';
 import { EditInputError } from './errors.js';
 import { findFfmpeg } from './ffmpeg.js';
+import { playsSound } from './model/index.js';
 import {
   keepSourceRanges,
   keepTimelineRanges,
@@ -66,7 +67,7 @@ export function applyCut(draft: Draft, op: CutOp): string {
 /** Resolves a segment's source to a local file the analysis can read. */
 function localSource(segment: Segment, ctx: ApplyContext): string | undefined {
   const src = segment.m?.src;
-  if (!src || segment.m?.hasAudio === false || segment.m?.still) return undefined;
+  if (!src || !playsSound(segment)) return undefined;
   return ctx.resolveSrc ? ctx.resolveSrc(src) : src;
 }
 

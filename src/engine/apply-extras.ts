@@ -11,15 +11,10 @@ import { requireFile } from './apply-tracks.js';
 import { draftFps, round, videoEndMs, videoTrack } from './draft-build.js';
 import { EditInputError } from './errors.js';
 import { findFfmpeg } from './ffmpeg.js';
+import { type DraftFx, draftFx as fx, playsSound, withoutClipMeta } from './model/index.js';
 import type { ExtraOp, TimeSpan } from './plan/ops.js';
 import { keepTimelineRanges, type Range, segmentSpeed, snapToFrame, sourceRange } from './timeline-cut.js';
 import type { ApplyContext } from './types.js';
-
-function fx(draft: Draft): Record<string, unknown> {
-  draft.m ??= {};
-  draft.m.fx ??= {};
-  return draft.m.fx;
-}
 
 const s = (ms: number): string => fmtSeconds(ms);
 
@@ -90,9 +85,8 @@ function applyFit(draft: Draft, op: Extract<ExtraOp, { op: 'fit' }>): string {
 
 /** A piece of `segment` playing source `[startMs, endMs)` at `speed`, `d` ms long. */
 function piece(segment: Segment, range: Range, d: number, speed: number, first: boolean): Segment {
-  const m: Record<string, unknown> = { ...segment.m, in: round(range.startMs), speed: round(speed) };
-  if (!first) delete m.transition;
-  return { ...segment, d: round(d), m: m as Segment['m'] };
+  const m = { ...segment.m, in: round(range.startMs), speed: round(speed) };
+  return { ...segment, d: round(d), m: first ? m : withoutClipMeta(m, 'transition') };
 }
 
 /**
@@ -116,7 +110,7 @@ async function applySpeedSilence(
   const out: Segment[] = [];
   for (const segment of track.sg) {
     const src = segment.m?.src;
-    if (!src || segment.m?.hasAudio === false || segment.m?.still) {
+    if (!src || !playsSound(segment)) {
       out.push(segment);
       continue;
     }
@@ -194,18 +188,17 @@ export async function applyExtraOp(draft: Draft, op: ExtraOp, ctx: ApplyContext)
     case 'speedSilence':
       return applySpeedSilence(draft, op, ctx);
     case 'fade': {
-      const prev = (fx(draft).fade ?? {}) as Record<string, unknown>;
-      const next = { ...prev, picture: op.picture, sound: op.sound };
-      if (op.inMs !== undefined) Object.assign(next, { inMs: op.inMs });
-      if (op.outMs !== undefined) Object.assign(next, { outMs: op.outMs });
+      const next: NonNullable<DraftFx['fade']> = { ...fx(draft).fade, picture: op.picture, sound: op.sound };
+      if (op.inMs !== undefined) next.inMs = op.inMs;
+      if (op.outMs !== undefined) next.outMs = op.outMs;
       fx(draft).fade = next;
       const ends = [op.inMs !== undefined ? 'in' : '', op.outMs !== undefined ? 'out' : ''].filter(Boolean);
       const what = op.picture && op.sound ? 'picture and sound' : op.picture ? 'picture' : 'sound';
       return `fade ${ends.join(' and ')} (${what}, ${s(op.inMs ?? op.outMs ?? 0)} s)`;
     }
     case 'volume': {
-      const list = (fx(draft).volume ?? []) as unknown[];
-      const step: Record<string, number> = { gain: op.gain };
+      const list = fx(draft).volume ?? [];
+      const step: NonNullable<DraftFx['volume']>[number] = { gain: op.gain };
       if (op.fromMs !== undefined) step.fromMs = op.fromMs;
       if (op.toMs !== undefined) step.toMs = op.toMs;
       if (op.lastMs !== undefined) step.lastMs = op.lastMs;
@@ -221,9 +214,13 @@ export async function applyExtraOp(draft: Draft, op: ExtraOp, ctx: ApplyContext)
     case 'rotate':
     case 'flip':
     case 'crop': {
-      const steps = (fx(draft).picture ?? []) as unknown[];
-      const { op: kind, ...rest } = op;
-      fx(draft).picture = [...steps, { [kind]: Object.values(rest)[0] }];
+      const step =
+        op.op === 'rotate'
+          ? { rotate: op.degrees }
+          : op.op === 'flip'
+            ? { flip: op.axis }
+            : { crop: op.aspect };
+      fx(draft).picture = [...(fx(draft).picture ?? []), step];
       if (op.op === 'rotate') return `rotate ${op.degrees}° clockwise`;
       if (op.op === 'flip') return `flip ${op.axis}ly`;
       return `centre crop to ${op.aspect.join(':')}`;

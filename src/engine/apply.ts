@@ -4,17 +4,12 @@ import { applyExtraOp } from './apply-extras.js';
 import { applyCaptions, applyMusic, applyTitle, requireFile } from './apply-tracks.js';
 import { syncDuration, videoTrack } from './draft-build.js';
 import { abortAware, EngineAbortedError } from './errors.js';
+import { draftFx as fx, parseDraft, readFx } from './model/index.js';
 import { EXTRA_CUT_OPS, isExtraOp } from './plan/ops.js';
 import { segmentSpeed } from './timeline-cut.js';
 import type { ApplyContext, ApplyResult, EditOp } from './types.js';
 
 const DEFAULT_TRANSITION_MS = 500;
-
-function fx(draft: Draft): Record<string, unknown> {
-  draft.m ??= {};
-  draft.m.fx ??= {};
-  return draft.m.fx;
-}
 
 function applySpeed(draft: Draft, factor: number): string {
   const video = videoTrack(draft);
@@ -108,7 +103,7 @@ async function applyOne(draft: Draft, op: EditOp, ctx: ApplyContext): Promise<st
       fx(draft).format = op.format;
       return `output format ${op.format}`;
     case 'export':
-      return `export (${String(draft.m?.fx?.format ?? 'mp4')})`;
+      return `export (${readFx(draft).format ?? 'mp4'})`;
   }
 }
 
@@ -132,11 +127,12 @@ export function orderOps(ops: EditOp[]): EditOp[] {
 }
 
 /**
- * Applies the ops to a copy of `draft`, cuts first (`orderOps`). Silence trimming, "trim the intro"
- * and captions run cheap analysis passes; everything else only edits the draft. Returns one note per
- * op, in the order applied.
+ * Applies the ops to a copy of `draft`, cuts first (`orderOps`); the ops write the draft's short keys
+ * through model/edge.ts. Silence trimming, "trim the intro" and captions run cheap analysis passes;
+ * everything else only edits the draft. Returns one note per op, in the order applied.
  */
 export async function applyOps(draft: Draft, ops: EditOp[], ctx: ApplyContext = {}): Promise<ApplyResult> {
+  parseDraft(draft); // the boundary: a malformed draft is refused before any analysis (MalformedDraftError)
   const next = structuredClone(draft);
   const notes: string[] = [];
   try {

@@ -1,5 +1,6 @@
 import { placeSegments, type Segment, type Track, trackDuration } from '../timeline/index.js';
 import { round } from './draft-build.js';
+import { withoutClipMeta } from './model/edge.js';
 
 /** A time range in ms (timeline or source time, as the caller says). */
 export interface Range {
@@ -22,8 +23,11 @@ export function segmentSpeed(segment: Segment): number {
 function piece(segment: Segment, range: Range, first: boolean): Segment {
   const speed = segmentSpeed(segment);
   const m = { ...segment.m, in: round(range.startMs) };
-  if (!first) delete (m as Record<string, unknown>).transition;
-  return { ...segment, d: round((range.endMs - range.startMs) / speed), m };
+  return {
+    ...segment,
+    d: round((range.endMs - range.startMs) / speed),
+    m: first ? m : withoutClipMeta(m, 'transition'),
+  };
 }
 
 /**
