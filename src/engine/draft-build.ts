@@ -1,4 +1,5 @@
 import { type Draft, placeSegments, type Segment, type Track, TrackType } from '../timeline/index.js';
+import { clipMeta } from './model/edge.js';
 import type { ProbedMedia as MediaInfo } from './probe.js';
 
 /** Default length of a still image on the timeline, in ms. */
@@ -109,7 +110,7 @@ export function syncDuration(draft: Draft): void {
     track.sg = track.sg.filter((s) => (s.m?.at ?? 0) < end);
     for (const s of track.sg) {
       const at = s.m?.at ?? 0;
-      if (track.tt === TrackType.audio && s.m?.loop) s.d = round(end - at);
+      if (track.tt === TrackType.audio && clipMeta(s).loop === true) s.d = round(end - at);
       else s.d = round(Math.min(s.d, end - at));
     }
   }

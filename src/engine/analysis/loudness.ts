@@ -188,7 +188,7 @@ export async function measureIntegratedLufs(
 function unconsumedOutputs(graph: string): string[] {
   const counts = new Map<string, number>();
   for (const m of graph.matchAll(/\[([^\]]+)\]/g)) {
-    const l = m[1] as string;
+    const l = m[1] ?? '';
     counts.set(l, (counts.get(l) ?? 0) + 1);
   }
   return [...counts].filter(([l, n]) => n === 1 && !/^\d+(:|$)/.test(l)).map(([l]) => l);

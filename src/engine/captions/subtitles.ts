@@ -45,7 +45,7 @@ function parseBlocks(text: string, clean: (t: string) => string): Cue[] {
   for (const block of normalized.split(/\n[ \t]*\n/)) {
     const lines = block.split('\n');
     const at = lines.findIndex((l) => TIMING.test(l));
-    const m = at >= 0 ? TIMING.exec(lines[at] as string) : null;
+    const m = at >= 0 ? TIMING.exec(lines[at] ?? '') : null;
     if (!m) continue;
     const startMs = toMs(m.slice(1, 5));
     const endMs = toMs(m.slice(5, 9));

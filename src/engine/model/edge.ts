@@ -19,7 +19,7 @@ export function readFx(draft: Draft): Readonly<DraftFx> {
   return (draft.m?.fx ?? {}) as DraftFx;
 }
 
-/** A video segment's engine keys (`ClipMeta`); the values are checked when the draft is parsed. */
+/** A segment's engine keys (`ClipMeta`); the values are checked when the draft is parsed. */
 export function clipMeta(segment: Segment): Readonly<ClipMeta> {
   return (segment.m ?? {}) as ClipMeta;
 }

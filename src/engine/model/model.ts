@@ -43,7 +43,7 @@ export interface DraftFx {
   logo?: { path: string; position: Corner };
 }
 
-/** The engine's keys of a video segment's `m` (besides those `src/timeline/draft.ts` types). */
+/** The engine's keys of a segment's `m` besides those `src/timeline/draft.ts` types (`loop`/`duck`: music). */
 export interface ClipMeta {
   hasVideo?: boolean;
   hasAudio?: boolean;
