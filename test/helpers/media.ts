@@ -155,6 +155,37 @@ export async function frameRgb(file: string, timeS: number, w: number, h: number
   return stdout as unknown as Buffer;
 }
 
+/**
+ * Several frames — each `[file, timeS]` as `frameRgb` would return it (the first frame at or after the
+ * time, scaled to w×h, rgb24) — from ONE ffmpeg run: every shot is an input seeked with `-ss`, its first
+ * frame scaled and converted like `frameRgb`'s, and the frames stacked vertically into one picture, whose
+ * bytes are the frames' bytes one after the other. Saves a process start per frame.
+ */
+export async function framesRgb(
+  shots: [file: string, timeS: number][],
+  w: number,
+  h: number,
+): Promise<Buffer[]> {
+  if (shots.length === 1) return [await frameRgb(shots[0]![0], shots[0]![1], w, h)];
+  const inputs = shots.flatMap(([file, t]) => ['-ss', String(t), '-i', file]);
+  const graph = `${shots
+    .map((_, k) => `[${k}:v:0]trim=end_frame=1,setpts=0,scale=${w}:${h},format=rgb24[f${k}]`)
+    .join(';')};${shots.map((_, k) => `[f${k}]`).join('')}vstack=inputs=${shots.length}[out]`;
+  const { stdout } = await run(
+    FFMPEG,
+    [
+      ...['-nostdin', '-v', 'error', ...inputs, '-filter_complex', graph, '-map', '[out]'],
+      ...['-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    ],
+    { encoding: 'buffer', maxBuffer: 256 << 20 },
+  );
+  const all = stdout as unknown as Buffer;
+  const size = w * h * 3;
+  if (all.length !== size * shots.length)
+    throw new Error(`framesRgb: got ${all.length} bytes for ${shots.length} frames of ${w}×${h}`);
+  return shots.map((_, k) => all.subarray(k * size, (k + 1) * size));
+}
+
 /** Mean R, G, B of an rgb24 buffer, optionally within a box `{x, y, w, h}` of a `width`-wide frame. */
 export function meanRgb(
   buf: Buffer,
