@@ -35,7 +35,7 @@ import {
 } from './errors.js';
 import { asObject, pickString } from './fields.js';
 import { sniffMediaType } from './file-checks.js';
-import { header, retryAfterMs, retryDelayMs, sleep } from './retry.js';
+import { header, isNetworkFailure, Retries, retryAfterMs, sleep } from './retry.js';
 import { requestIdOf, type Transport, toNemoError } from './transport.js';
 import { parseHttpUrl } from './urls.js';
 
@@ -146,7 +146,11 @@ export async function download(
   let validator: string | undefined = file.meta?.validator;
   let type = '';
   let resumes = 0;
-  let failures = 0;
+  // failed requests over the whole download: no answer (the deadline aside), or a 5xx
+  const failures = new Retries({
+    retries: transport.maxRetries,
+    retryable: (e) => e instanceof ServerError || (isNetworkFailure(e) && e.code !== 'download_timeout'),
+  });
   let followedJson = false;
   let lastCut: NemoError | undefined;
   const progress = (p: DownloadProgress): void => options.onProgress?.(p);
@@ -165,16 +169,7 @@ export async function download(
         try {
           ({ res, url: finalUrl, hops } = await follow(transport, url, prior, headers, attempt.signal));
         } catch (err) {
-          const error = attempt.explain(err);
-          if (
-            !(error instanceof ConnectionError || error instanceof TimeoutError) ||
-            error.code === 'download_timeout' ||
-            ++failures > transport.maxRetries
-          )
-            throw error;
-          await sleep(retryDelayMs(failures - 1), attempt.signal).catch((e) => {
-            throw attempt.explain(e);
-          });
+          await attempt.pause(failures.delayAfter(attempt.explain(err)));
           continue;
         }
         const status = res.statusCode;
@@ -189,10 +184,7 @@ export async function download(
             truncate(file, outPath);
             continue;
           }
-          if (!(error instanceof ServerError) || ++failures > transport.maxRetries) throw error;
-          await sleep(retryDelayMs(failures - 1, retryAfterMs(res.headers)), attempt.signal).catch((e) => {
-            throw attempt.explain(e);
-          });
+          await attempt.pause(failures.delayAfter(error, retryAfterMs(res.headers)));
           continue;
         }
         if (/json/i.test(type)) {
@@ -250,8 +242,7 @@ export async function download(
         } catch (err) {
           if (err instanceof LocalIoError) throw err;
           const error = attempt.explain(err);
-          if (!(error instanceof ConnectionError || error instanceof TimeoutError)) throw error;
-          if (error.code === 'download_timeout') throw error;
+          if (!isNetworkFailure(error) || error.code === 'download_timeout') throw error;
           have = attempt.written;
           lastCut = error;
           if (++resumes > maxResumes) throw error;
@@ -388,6 +379,13 @@ class Attempt {
   /** A byte arrived. */
   alive(): void {
     this.last = Date.now();
+  }
+
+  /** Waits `ms` before the next request; the caller's abort, the deadline or a stall ends the wait. */
+  async pause(ms: number): Promise<void> {
+    await sleep(ms, this.signal).catch((e) => {
+      throw this.explain(e);
+    });
   }
 
   /** The error that explains `err`: the caller's abort, the deadline, a stall, or `err` as a typed error. */

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { type DownloadOptions, type DownloadResult, download } from './download.js';
-import { ApiError, ConnectionError, RenderFailedError, ServerError, TimeoutError } from './errors.js';
+import { ApiError, RenderFailedError, ServerError, TimeoutError } from './errors.js';
 import { pickString } from './fields.js';
 import { normalizeRenderStatus, type RenderStatus } from './render-status.js';
-import { type HeaderBag, header, retryAfterMs, sleep } from './retry.js';
+import {
+  type Backoff,
+  backoffMs,
+  type HeaderBag,
+  header,
+  isNetworkFailure,
+  poll,
+  pollDelayMs,
+  Retries,
+  retryAfterMs,
+  retrying,
+} from './retry.js';
 import type { Transport } from './transport.js';
 
 export interface RenderOutput {
@@ -40,7 +51,8 @@ export interface WaitOptions {
 export const DEFAULT_RENDER_OUTPUT: RenderOutput = { format: 'mp4', quality: 'high' };
 const DEFAULT_WAIT_MS = 10 * 60_000;
 const FIRST_POLL_MS = 500;
-const MAX_POLL_MS = 10_000;
+/** Between polls: 1 s·1.5ⁿ from n = 1, at most 10 s, no jitter (`nextPollDelay` may poll sooner). */
+const POLL_BACKOFF: Backoff = { initialMs: 1000, factor: 1.5, maxMs: 10_000, jitter: 0 };
 const NEAR_DONE_POLL_MS = 500;
 const MAX_TRANSIENT_POLL_ERRORS = 5;
 
@@ -49,15 +61,14 @@ export const newRenderId = (): string => `render_${randomUUID()}`;
 export class Render {
   constructor(private readonly transport: Transport) {}
 
-  /** POST /api/render/proxy/lambda; on a failed submit, retries ONCE with a fresh id. */
+  /** POST /api/render/proxy/lambda; on a failed submit, retries ONCE (at once) with a fresh id. */
   async submit(input: SubmitRenderInput): Promise<{ id: string }> {
     const firstId = input.id ?? newRenderId();
-    try {
-      return await this.submitOnce(input, firstId);
-    } catch (err) {
-      if (!isResubmittable(err)) throw err;
-      return this.submitOnce(input, newRenderId());
-    }
+    return retrying((retries) => this.submitOnce(input, retries === 0 ? firstId : newRenderId()), {
+      retries: 1,
+      retryable: isResubmittable,
+      delay: () => 0,
+    });
   }
 
   /** GET /api/render/proxy/lambda/<id>, normalised. */
@@ -83,52 +94,53 @@ export class Render {
    * Polls are scheduled from the observed progress rate so completion is noticed quickly.
    */
   async wait(id: string, options: WaitOptions = {}): Promise<RenderStatus> {
-    const started = Date.now();
-    const deadline = started + (options.timeoutMs ?? DEFAULT_WAIT_MS);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
     const samples: { t: number; p: number }[] = [];
-    let delay = options.firstPollMs ?? 0;
-    let backoff = 1000;
+    // without a fixed interval: grows at every poll answered with progress or failed
+    let backoffs = 0;
+    const backoff = (): number => backoffMs(++backoffs, POLL_BACKOFF);
     let completedWithoutUrl = 0;
-    let transientErrors = 0;
-    for (;;) {
-      const now = Date.now();
-      if (now >= deadline) {
-        throw new TimeoutError(
-          `Render ${id} did not finish within ${options.timeoutMs ?? DEFAULT_WAIT_MS} ms`,
-          {
+    // a transient poll error is polled again, up to 5 in a row
+    const errors = new Retries({
+      retries: MAX_TRANSIENT_POLL_ERRORS,
+      retryable: isTransient,
+      delay: () => options.pollIntervalMs ?? backoff(),
+    });
+    return poll<RenderStatus>(
+      async () => {
+        let polled: { status: RenderStatus; hintMs?: number };
+        try {
+          polled = await this.poll(id, options.signal);
+        } catch (err) {
+          return { againMs: errors.delayAfter(err) };
+        }
+        errors.reset();
+        const { status } = polled;
+        options.onProgress?.(status);
+        if (status.status === 'completed') {
+          if (status.url) return { done: status };
+          if (++completedWithoutUrl > 2)
+            return { done: { ...status, url: this.transport.url(downloadPath(id)) } };
+          return { againMs: NEAR_DONE_POLL_MS };
+        }
+        if (status.status === 'failed') throw new RenderFailedError(id, status.error);
+        if (status.status === 'cancelled') {
+          throw new RenderFailedError(id, 'the render was cancelled', { hint: 'Start the export again.' });
+        }
+        samples.push({ t: Date.now(), p: status.progress });
+        const own = options.pollIntervalMs ?? nextPollDelay(samples, backoff());
+        return { againMs: pollDelayMs(own, polled.hintMs) };
+      },
+      {
+        timeoutMs,
+        firstDelayMs: options.firstPollMs ?? 0,
+        signal: options.signal,
+        giveUp: () =>
+          new TimeoutError(`Render ${id} did not finish within ${timeoutMs} ms`, {
             hint: `It may still finish: check it later with its id ${id}.`,
-          },
-        );
-      }
-      if (delay > 0) await sleep(Math.min(delay, deadline - now), options.signal);
-      let polled: { status: RenderStatus; hintMs?: number };
-      try {
-        polled = await this.poll(id, options.signal);
-        transientErrors = 0;
-      } catch (err) {
-        if (!isTransient(err) || ++transientErrors > MAX_TRANSIENT_POLL_ERRORS) throw err;
-        backoff = Math.min(backoff * 1.5, MAX_POLL_MS);
-        delay = options.pollIntervalMs ?? backoff;
-        continue;
-      }
-      const { status } = polled;
-      options.onProgress?.(status);
-      if (status.status === 'completed') {
-        if (status.url) return status;
-        if (++completedWithoutUrl > 2) return { ...status, url: this.transport.url(downloadPath(id)) };
-        delay = NEAR_DONE_POLL_MS;
-        continue;
-      }
-      if (status.status === 'failed') throw new RenderFailedError(id, status.error);
-      if (status.status === 'cancelled') {
-        throw new RenderFailedError(id, 'the render was cancelled', { hint: 'Start the export again.' });
-      }
-      const t = Date.now();
-      samples.push({ t, p: status.progress });
-      backoff = Math.min(backoff * 1.5, MAX_POLL_MS);
-      delay = options.pollIntervalMs ?? nextPollDelay(samples, backoff);
-      if (polled.hintMs !== undefined) delay = Math.min(polled.hintMs, 60_000);
-    }
+          }),
+      },
+    );
   }
 
   /** Download a render's output (URL, or a render id → the fallback download endpoint). */
@@ -195,7 +207,7 @@ function pollHint(headers: HeaderBag): number | undefined {
 }
 
 function isTransient(err: unknown): boolean {
-  return err instanceof ServerError || err instanceof ConnectionError || err instanceof TimeoutError;
+  return err instanceof ServerError || isNetworkFailure(err);
 }
 
 function isResubmittable(err: unknown): boolean {
@@ -215,17 +227,16 @@ export async function renderWithRetry(
   input: RenderWithRetryInput,
   options: WaitOptions & { onSubmit?: (id: string, attempt: number) => void } = {},
 ): Promise<RenderStatus> {
-  for (let attempt = 1; ; attempt++) {
-    const { id } = await client.render.submit({ ...input, signal: options.signal });
-    options.onSubmit?.(id, attempt);
-    try {
+  return retrying(
+    async (retries) => {
+      const { id } = await client.render.submit({ ...input, signal: options.signal });
+      options.onSubmit?.(id, retries + 1);
       // Right after a submit the job is pending: the first poll waits a little.
-      return await client.render.wait(id, {
+      return client.render.wait(id, {
         ...options,
         firstPollMs: options.firstPollMs ?? Math.min(options.pollIntervalMs ?? FIRST_POLL_MS, 1000),
       });
-    } catch (err) {
-      if (!(err instanceof RenderFailedError) || attempt >= 2) throw err;
-    }
-  }
+    },
+    { retries: 1, retryable: (err) => err instanceof RenderFailedError, delay: () => 0 },
+  );
 }

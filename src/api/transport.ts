@@ -20,10 +20,11 @@ import {
   DEFAULT_MAX_RETRIES,
   type HeaderBag,
   header,
+  isNetworkFailure,
+  Retryable,
   retryAfterMs,
-  retryDelayMs,
+  retrying,
   shouldRetryStatus,
-  sleep,
 } from './retry.js';
 import { type HttpParts, loadHttpParts } from './undici-parts.js';
 import { parseHttpUrl } from './urls.js';
@@ -313,61 +314,68 @@ export class Transport {
 
   private async send(spec: RequestSpec, streaming: boolean): Promise<Sent> {
     checkTarget(this.baseURL);
-    const useAuth = spec.auth !== false;
-    const maxRetries = spec.retry === false ? 0 : (spec.maxRetries ?? this.maxRetries);
-    let token = useAuth && this.tokens ? await this.token() : undefined;
+    let token = spec.auth !== false && this.tokens ? await this.token() : undefined;
     let renewed = false;
-    let retries = 0;
     // one key for every attempt of one POST: a server that keeps keys answers a retry whose first answer
     // was lost (the anonymous-token request, a render submit) as it answered the first, not twice
     const idempotencyKey = spec.method === 'POST' ? randomUUID() : undefined;
-    for (;;) {
-      const started = Date.now();
-      const attempt = await this.attempt(spec, token, streaming, retries, idempotencyKey);
-      let error: NemoError;
-      let hintMs: number | undefined;
-      let retryable: boolean;
-      if (attempt.kind === 'response') {
-        const { status, headers, body } = attempt;
-        this.log({ method: spec.method, url: this.url(spec.path), status, started, retry: retries });
-        // A JSON answer to a stream request is an envelope (e.g. HTTP 200 + code 2001): decode it.
-        if (
-          status >= 200 &&
-          status < 300 &&
-          streaming &&
-          !/json/i.test(header(headers, 'content-type') ?? '')
-        ) {
-          return attempt;
+    return retrying(
+      async (retries) => {
+        for (;;) {
+          try {
+            return await this.exchange(spec, token, streaming, retries, idempotencyKey);
+          } catch (err) {
+            // a renewed token is not a retry: the same attempt again, once
+            const error = err instanceof Retryable ? err.error : err;
+            if (!(error instanceof AuthError && token && !renewed && this.tokens)) throw err;
+            const fresh = await this.tokens.renew(token);
+            rememberSecret(fresh);
+            if (!fresh) throw err;
+            token = fresh;
+            renewed = true;
+          }
         }
-        let text: string;
-        try {
-          text = await readText(body, spec.signal);
-        } catch (err) {
-          throw toNemoError(err, spec.signal, false);
-        }
-        const decoded = decodeEnvelope(status, header(headers, 'content-type'), text);
-        if (decoded.ok) return { status, headers, body, decoded };
-        hintMs = retryAfterMs(headers);
-        error = this.errorOf(spec.path, headers, decoded);
-        retryable = status >= 300 && shouldRetryStatus(status, headers);
-      } else {
-        error = attempt.error;
-        this.log({ method: spec.method, url: this.url(spec.path), error, started, retry: retries });
-        retryable = error instanceof ConnectionError || error instanceof TimeoutError;
-      }
-      if (error instanceof AuthError && token && !renewed && this.tokens) {
-        const fresh = await this.tokens.renew(token);
-        rememberSecret(fresh);
-        if (fresh) {
-          token = fresh;
-          renewed = true;
-          continue;
-        }
-      }
-      if (!retryable || retries >= maxRetries) throw error;
-      await sleep(retryDelayMs(retries, hintMs), spec.signal);
-      retries += 1;
+      },
+      { retries: spec.retry === false ? 0 : (spec.maxRetries ?? this.maxRetries), signal: spec.signal },
+    );
+  }
+
+  /**
+   * One request and its answer. A failure is thrown as a typed error, wrapped in `Retryable` when it may
+   * be retried: no answer (connection error, timeout), or an answer whose status and headers allow it.
+   */
+  private async exchange(
+    spec: RequestSpec,
+    token: string | undefined,
+    streaming: boolean,
+    retries: number,
+    idempotencyKey?: string,
+  ): Promise<Sent> {
+    const started = Date.now();
+    const attempt = await this.attempt(spec, token, streaming, retries, idempotencyKey);
+    if (attempt.kind === 'error') {
+      const { error } = attempt;
+      this.log({ method: spec.method, url: this.url(spec.path), error, started, retry: retries });
+      throw isNetworkFailure(error) ? new Retryable(error) : error;
     }
+    const { status, headers, body } = attempt;
+    this.log({ method: spec.method, url: this.url(spec.path), status, started, retry: retries });
+    // A JSON answer to a stream request is an envelope (e.g. HTTP 200 + code 2001): decode it.
+    if (status >= 200 && status < 300 && streaming && !/json/i.test(header(headers, 'content-type') ?? '')) {
+      return attempt;
+    }
+    let text: string;
+    try {
+      text = await readText(body, spec.signal);
+    } catch (err) {
+      throw toNemoError(err, spec.signal, false);
+    }
+    const decoded = decodeEnvelope(status, header(headers, 'content-type'), text);
+    if (decoded.ok) return { status, headers, body, decoded };
+    const error = this.errorOf(spec.path, headers, decoded);
+    throw status >= 300 && shouldRetryStatus(status, headers)
+      ? new Retryable(error, retryAfterMs(headers))
+      : error;
   }
 
   private async attempt(

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, SessionNotFoundError } from '../../api/errors.js';
 import type { NemoClient } from '../../api/index.js';
+import { poll } from '../../api/retry.js';
 import { type DraftChange, describeDiff, diffDrafts, parseDraft } from '../../timeline/index.js';
 import { CliError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
@@ -48,6 +48,8 @@ function reportChanges(out: Output, changes: DraftChange[], lead: string): void 
   out.event('state.diff', { changes, text });
 }
 
+const CHECKS = 5;
+
 /**
  * After the stream dropped mid-reply: never resend (it would run the edit twice and charge twice).
  * Protocol §7: wait, query the state, compare; 5 tries (interval, then twice the interval).
@@ -63,20 +65,27 @@ async function recoverAfterDrop(
   out.warn(
     'the connection dropped mid-reply; not resending (that could run the edit twice). Checking the project…',
   );
-  for (let i = 1; i <= 5; i++) {
-    await sleep(i === 1 ? interval : interval * 2, undefined, { signal: ctx.interrupt.signal });
-    const changes = diffDrafts(parseDraft(before), parseDraft(await draftOf(ctx, client, sessionId)));
-    if (changes.length > 0) {
-      reportChanges(out, changes, 'the edit landed');
-      return { sessionId, textSeen: false, changes };
-    }
-    out.info(`no change yet (check ${i} of 5)`);
-  }
-  throw new CliError('the connection dropped and the edit did not show up in the project after 5 checks', {
-    kind: 'transient',
-    code: 'sse_dropped',
-    fix: 'look with nemo state, then send the instruction again with nemo chat',
-  });
+  const giveUp = (): CliError =>
+    new CliError(
+      `the connection dropped and the edit did not show up in the project after ${CHECKS} checks`,
+      {
+        kind: 'transient',
+        code: 'sse_dropped',
+        fix: 'look with nemo state, then send the instruction again with nemo chat',
+      },
+    );
+  return poll<TurnResult>(
+    async (n) => {
+      const changes = diffDrafts(parseDraft(before), parseDraft(await draftOf(ctx, client, sessionId)));
+      if (changes.length > 0) {
+        reportChanges(out, changes, 'the edit landed');
+        return { done: { sessionId, textSeen: false, changes } };
+      }
+      out.info(`no change yet (check ${n + 1} of ${CHECKS})`);
+      return { againMs: interval * 2 };
+    },
+    { firstDelayMs: interval, checks: CHECKS, giveUp, signal: ctx.interrupt.signal },
+  );
 }
 
 interface AgentFailure {
