@@ -54,7 +54,7 @@ function removeIfOwner(lockPath: string, owner: string): void {
   rmSync(aside, { force: true });
 }
 
-function tryAcquire(lockPath: string): string | undefined {
+function tryAcquire(lockPath: string, staleMs: number): string | undefined {
   const owner = ownerLine();
   try {
     const fd = openSync(lockPath, 'wx', 0o600);
@@ -69,7 +69,7 @@ function tryAcquire(lockPath: string): string | undefined {
     const held = readOwner(lockPath);
     try {
       // held === undefined: released meanwhile; '' (created, never written) goes stale like any other
-      if (held !== undefined && Date.now() - statSync(lockPath).mtimeMs > STALE_MS)
+      if (held !== undefined && Date.now() - statSync(lockPath).mtimeMs > staleMs)
         removeIfOwner(lockPath, held);
     } catch {
       // the holder released it meanwhile
@@ -83,18 +83,19 @@ function tryAcquire(lockPath: string): string | undefined {
  * sharing a profile do their read-modify-write one at a time. The holder touches the lock every
  * REFRESH_MS while `fn` runs (a network call may take a minute), so only a lock nobody has refreshed
  * for STALE_MS is taken over; release removes the lock only if it is still this holder's.
+ * `staleMs` / `refreshMs` override those two (tests of the takeover, which would otherwise wait 10 s).
  */
 export async function withLock<T>(
   file: string,
   fn: () => T | Promise<T>,
-  opts: { waitMs?: number } = {},
+  opts: { waitMs?: number; staleMs?: number; refreshMs?: number } = {},
 ): Promise<T> {
   const lockPath = `${file}.lock`;
   const deadline = Date.now() + (opts.waitMs ?? WAIT_MS);
   let delay = 5;
   let owner: string | undefined;
   for (;;) {
-    owner = tryAcquire(lockPath);
+    owner = tryAcquire(lockPath, opts.staleMs ?? STALE_MS);
     if (owner !== undefined) break;
     if (Date.now() > deadline)
       throw new Error(`could not lock ${file}: another nemo process holds ${lockPath}`);
@@ -111,7 +112,7 @@ export async function withLock<T>(
     } catch {
       // removed under us; release will find it gone
     }
-  }, REFRESH_MS);
+  }, opts.refreshMs ?? REFRESH_MS);
   refresh.unref();
   try {
     return await fn();
