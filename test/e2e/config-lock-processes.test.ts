@@ -9,19 +9,24 @@ import { ensureBuilt, ROOT, tempDir } from './helpers.js';
  * The profile lock across real processes (src/config/lock.ts, as built): a holder that keeps the lock
  * past the stale time (Auth.exclusive holds it across a network call of up to a minute) refreshes it,
  * so a second process waits instead of taking it over; and a holder whose lock was taken over after
- * all (it froze) does not remove the new holder's lock when it finishes.
+ * all (it froze) does not remove the new holder's lock when it finishes. The holders use a stale time of
+ * STALE_MS and a refresh every REFRESH_MS (withLock's options) instead of the 10 s / 2 s defaults, in
+ * the same proportion, so the takeover is seen in seconds.
  */
+
+const STALE_MS = 1500;
+const REFRESH_MS = 250;
 
 const HOLDER = `
 import { appendFileSync } from 'node:fs';
-const [lockUrl, file, log, name, holdMs, how] = process.argv.slice(1);
+const [lockUrl, file, log, name, holdMs, how, staleMs, refreshMs] = process.argv.slice(1);
 const { withLock } = await import(lockUrl);
 await withLock(file, async () => {
   appendFileSync(log, name + ' start\\n');
   if (how === 'freeze') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(holdMs));
   else await new Promise((r) => setTimeout(r, Number(holdMs)));
   appendFileSync(log, name + ' end\\n');
-}, { waitMs: 60000 });
+}, { waitMs: 60000, staleMs: Number(staleMs), refreshMs: Number(refreshMs) });
 `;
 
 let lockUrl: string;
@@ -33,7 +38,10 @@ beforeAll(async () => {
 function holder(file: string, log: string, name: string, holdMs: number, how: 'sleep' | 'freeze' = 'sleep') {
   const child = spawn(
     process.execPath,
-    ['--input-type=module', '-e', HOLDER, lockUrl, file, log, name, String(holdMs), how],
+    [
+      ...['--input-type=module', '-e', HOLDER, lockUrl, file, log, name, String(holdMs), how],
+      ...[String(STALE_MS), String(REFRESH_MS)],
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -58,12 +66,12 @@ async function until(log: string, line: string): Promise<void> {
 const lines = (log: string) => readFileSync(log, 'utf8').trim().split('\n');
 
 describe('the config lock across processes', () => {
-  it('a holder past the stale time (10 s) keeps its lock: the second process waits for it', async () => {
+  it('a holder past the stale time keeps its lock: the second process waits for it', async () => {
     const dir = tempDir();
     const file = join(dir, 'credentials.json.token');
     const log = join(dir, 'log');
     writeFileSync(log, '');
-    const a = holder(file, log, 'A', 12_500);
+    const a = holder(file, log, 'A', 2 * STALE_MS); // refreshing all along
     await until(log, 'A start');
     const b = holder(file, log, 'B', 0);
     await Promise.all([a, b]);
@@ -77,9 +85,10 @@ describe('the config lock across processes', () => {
     const log = join(dir, 'log');
     writeFileSync(log, '');
     // A freezes (no refresh can run) past the stale time: B takes the lock over, as it should
-    const a = holder(file, log, 'A', 11_000, 'freeze');
+    // (frozen long enough for B to start and find the lock stale, however slowly B's process starts)
+    const a = holder(file, log, 'A', STALE_MS + 2500, 'freeze');
     await until(log, 'A start');
-    const b = holder(file, log, 'B', 6_000);
+    const b = holder(file, log, 'B', STALE_MS + 2500); // still holding when A wakes
     await until(log, 'B start');
     await a; // A wakes up and releases: B's lock must survive
     const c = holder(file, log, 'C', 0);
