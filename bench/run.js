@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // nemo benchmarks (issue 5): `npm run bench` (full) or `npm run bench -- --quick` (smoke, < 2 min, not judged).
 // Each figure is a ratio against a baseline measured in the same run. Measures the BUILT code: run
-// `npm run build` first. Options: --quick, --only <ids> (comma-separated: 1,2,3,4,5,6), --report-only (re-render
+// `npm run build` first. Options: --quick, --only <ids> (comma-separated: 1,2,3,4,5,6,7), --report-only (re-render
 // bench/RESULTS.md from bench/results.json and FINDINGS.md, measuring nothing).
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localEdit } from './figures/local-edit.js';
 import { renderLatency } from './figures/render-latency.js';
+import { smartRender } from './figures/smart-render.js';
 import { sse } from './figures/sse.js';
 import { startup } from './figures/startup.js';
 import { transfer } from './figures/transfer.js';
@@ -20,14 +21,15 @@ const FIGURES = [
   { ids: ['3'], what: 'start-up vs node -e 0', run: startup },
   { ids: ['4'], what: 'render completed → download', run: renderLatency },
   { ids: ['5'], what: 'SSE delay and heartbeat memory', run: sse },
-  { ids: ['6'], what: 'local edits vs bare ffmpeg', run: localEdit },
+  { ids: ['6'], what: 'local edits (full re-encode) vs bare ffmpeg', run: localEdit },
+  { ids: ['7'], what: 'smart render vs full re-encode', run: smartRender },
 ];
 
 const USAGE = `Usage: npm run bench [-- options]   (measures the built code: npm run build first)
 
 Options:
   --quick          a smoke run with small sizes (< 2 min); its figures are not judged
-  --only <ids>     only these figures, comma-separated: 1,2 (transfers), 3, 4, 5, 6
+  --only <ids>     only these figures, comma-separated: 1,2 (transfers), 3, 4, 5, 6, 7
   --report-only    re-render bench/RESULTS.md from bench/results.json and FINDINGS.md, measuring nothing
   -h, --help       this text
 

@@ -132,6 +132,8 @@ async function runNemo(ctx, c, fixture, wrapper) {
     out,
     '--force',
     '--json',
+    // the full path against its floor (#7 measures the smart path against this one)
+    '--reencode',
   );
   const r = await runMeasured(cmd, args, { env, tmpDir: ctx.tmpDir });
   if (r.code !== 0) throw new Error(`nemo edit --local exited ${r.code}: ${r.stderr.slice(-500)}`);

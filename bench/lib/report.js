@@ -112,7 +112,7 @@ export function writeReport({
     out.push(readFileSync(findingsPath, 'utf8').trim());
     out.push('');
   }
-  // the figures of the standalone scripts (bench/silence-accuracy.js, bench/smart-render.js), kept by hand
+  // the figures of the standalone scripts (bench/silence-accuracy.js; the smart-render runs of an earlier round), kept by hand
   // with the command that reproduces each, so a re-render keeps them
   const standalone = findingsPath ? join(dirname(findingsPath), 'STANDALONE.md') : undefined;
   if (standalone && existsSync(standalone)) {

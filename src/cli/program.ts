@@ -60,8 +60,8 @@ function addEdit(program: Command): void {
     )
     .option('--dry-run', 'with --local: print the plan, durations and cuts; write nothing')
     .option(
-      '--smart-render',
-      'with --local, experimental: copy what a cut-only edit does not touch, re-encode only around the cuts',
+      '--reencode',
+      'with --local: re-encode the whole video (by default nemo copies what the edit leaves untouched where it can)',
     )
     .addOption(quality())
     .addOption(new Option('--format <format>', 'output container').choices([...OUTPUT_FORMATS]))

@@ -36,8 +36,8 @@ export interface LocalEditOptions {
   signal?: AbortSignal;
   /** Replace an existing output (--force). */
   overwrite?: boolean;
-  /** Take the smart path (copy the GOPs no cut touches, re-encode around the cuts) when the edit and source allow it. */
-  smart?: boolean;
+  /** Re-encode the whole video (else the smart path is taken wherever the edit and source allow it). */
+  reencode?: boolean;
 }
 
 export interface LocalEditResult {
@@ -86,7 +86,7 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
     format,
     quality: o.quality,
     overwrite: o.overwrite,
-    smart: o.smart,
+    reencode: o.reencode,
     onProgress: (p) => o.onEvent?.({ type: 'render.progress', ...p }),
   });
   const pathNote = renderPathNote(render.renderPath);

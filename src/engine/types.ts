@@ -84,11 +84,10 @@ export interface RenderOptions {
   /** Replace an existing output (the CLI's --force); without it the render never replaces a file. */
   overwrite?: boolean;
   /**
-   * Take the smart path of src/engine/smart/ when the draft and source allow it (copy the GOPs no cut
-   * touches). Off by default: on this project's loaded 2-core machine it measured no faster yet (bench/smart-render.js).
+   * Re-encode the whole output. Without it a render takes the smart path of src/engine/smart/ wherever
+   * the draft and the source allow (copy the GOPs the edit does not touch, re-encode only around cuts and
+   * under titles), and the full re-encode everywhere else.
    */
-  smart?: boolean;
-  /** Always re-encode the whole output (never the smart path, even with `smart`). */
   reencode?: boolean;
 }
 

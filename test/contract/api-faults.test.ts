@@ -238,7 +238,11 @@ describe('render faults', () => {
     server.faults.add({ name: 'slow-render', ms: 1500 });
     const { id } = await c.render.submit({ sessionId, draft });
     const progress: number[] = [];
-    const done = await c.render.wait(id, { onProgress: (s) => progress.push(s.progress) });
+    // polled every 200 ms, so a loaded machine still sees the render between its start and its end
+    const done = await c.render.wait(id, {
+      pollIntervalMs: 200,
+      onProgress: (s) => progress.push(s.progress),
+    });
     expect(done.status).toBe('completed');
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.at(-1)).toBe(100);

@@ -14,6 +14,7 @@ import { draftFromMedia } from '../../src/engine/draft-build.js';
 import { findFfmpeg, getCapabilities } from '../../src/engine/ffmpeg.js';
 import { EngineAbortedError, localEdit, onFfmpegSpawn } from '../../src/engine/index.js';
 import { probeMedia } from '../../src/engine/probe.js';
+import { ppsId, readAvcC, spsId } from '../../src/engine/smart/avcc.js';
 import { checkDraft } from '../../src/engine/smart/eligibility.js';
 import { decideRenderPath } from '../../src/engine/smart/render-hook.js';
 import { planPieces, x264ParamsFromOptions } from '../../src/engine/smart/smart-render.js';
@@ -48,22 +49,11 @@ async function makeH264(file: string, durationS: number, x264: string[]): Promis
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('nemo-smart-'));
   // Phone-like: High@4.0, 3 B-frames, 1 s closed GOPs (x264's default is closed).
-  phone = await makeH264(path.join(dir, 'phone.mp4'), 14, [
-    ...[
-      '-profile:v',
-      'high',
-      '-level',
-      '4.0',
-      '-g',
-      '30',
-      '-keyint_min',
-      '30',
-      '-sc_threshold',
-      '0',
-      '-bf',
-      '3',
-    ],
-  ]);
+  phone = await makeH264(
+    path.join(dir, 'phone.mp4'),
+    14,
+    '-profile:v high -level 4.0 -g 30 -keyint_min 30 -sc_threshold 0 -bf 3'.split(' '),
+  );
   // x264's defaults: GOP 250, so a 14 s clip has a single keyframe.
   longGop = await makeH264(path.join(dir, 'long-gop.mp4'), 14, []);
 }, 240_000);
@@ -83,6 +73,23 @@ async function decodeErrors(file: string, extra: string[] = []): Promise<string>
     '-',
   ]);
   return stderr.trim();
+}
+
+/** `file`'s video with the in-band SPS/PPS removed: what a player that reads only the avcC can decode. */
+async function stripInBandSets(file: string, out: string): Promise<void> {
+  await ffmpeg([
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-map',
+    '0:v',
+    '-c',
+    'copy',
+    '-bsf:v',
+    'filter_units=remove_types=7|8',
+    out,
+  ]);
 }
 
 /** Per-frame md5 of the decoded video, with each frame's pts (in 1/fps units). */
@@ -146,39 +153,27 @@ describe('smart render: trim silences on a phone-like clip', () => {
       files: [phone],
       instruction: 'trim silences',
       outPath: smartOut(),
-      smart: true,
     });
     full = await localEdit({
       files: [phone],
       instruction: 'trim silences',
       outPath: fullOut(),
+      reencode: true,
     });
   }, 300_000);
 
-  it('takes the smart path when asked (the full one by default), and says so in the notes', () => {
+  it('takes the smart path by default (the full one with reencode, which says so), and says so in the notes', () => {
     expect(smart.render.renderPath?.path).toBe('smart');
     expect(smart.draft.t[0]!.sg.length).toBeGreaterThanOrEqual(3);
     expect(smart.notes.some((n) => n.startsWith('smart render:'))).toBe(true);
-    expect(full.render.renderPath?.path).toBe('full');
+    expect(full.render.renderPath).toEqual({ path: 'full', reasons: ['a full re-encode was asked for'] });
     expect(full.notes.some((n) => n.startsWith('smart render:'))).toBe(false);
   });
 
   it('decodes without an error, also with the in-band SPS/PPS stripped (a strict player reads only the avcC)', async () => {
     expect(await decodeErrors(smartOut())).toBe('');
     const strict = path.join(dir, 'strict.mp4');
-    await ffmpeg([
-      '-v',
-      'error',
-      '-i',
-      smartOut(),
-      '-map',
-      '0:v',
-      '-c',
-      'copy',
-      '-bsf:v',
-      'filter_units=remove_types=7|8',
-      strict,
-    ]);
+    await stripInBandSets(smartOut(), strict);
     expect(await decodeErrors(strict)).toBe('');
   });
 
@@ -248,12 +243,12 @@ describe('smart render: a title over the first seconds, music', () => {
       files: [phone],
       instruction: "add a title 'Urban Dreams'",
       outPath: out(),
-      smart: true,
     });
     titledFull = await localEdit({
       files: [phone],
       instruction: "add a title 'Urban Dreams'",
       outPath: fullOut(),
+      reencode: true,
     });
   }, 300_000);
 
@@ -291,14 +286,18 @@ describe('smart render: a title over the first seconds, music', () => {
       files: [phone],
       instruction: `add background music ${song}`,
       outPath: o,
-      smart: true,
     });
     expect(r.render.renderPath).toMatchObject({ path: 'smart' });
     const src = await frameMd5(phone);
     const got = await frameMd5(o);
     expect(got.map((f) => f.md5)).toEqual(src.map((f) => f.md5));
     const full = path.join(dir, 'music-full.mp4');
-    await localEdit({ files: [phone], instruction: `add background music ${song}`, outPath: full });
+    await localEdit({
+      files: [phone],
+      instruction: `add background music ${song}`,
+      outPath: full,
+      reencode: true,
+    });
     const d = await streamDurations(o);
     expect(Math.abs(d.video! - d.audio!)).toBeLessThanOrEqual(1 / FPS + 0.03);
     // the same mix as the full path: both decoded to PCM agree closely
@@ -322,6 +321,43 @@ describe('smart render: a title over the first seconds, music', () => {
     }
     expect(sig).toBeGreaterThan(0);
     expect(10 * Math.log10(sig / Math.max(1, err))).toBeGreaterThan(20);
+  }, 180_000);
+});
+
+describe('smart render: a source whose encoder libx264 cannot repeat (no x264 options, like a phone’s)', () => {
+  it('re-encodes with parameter sets of its own, listed in the avcC beside the source’s: a strict player decodes it', async () => {
+    // the phone clip without x264's options SEI: nemo cannot know (or repeat) the encoder's settings
+    const hw = path.join(dir, 'hw.mp4');
+    await ffmpeg(['-v', 'error', '-i', phone, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=6', hw]);
+    const o = path.join(dir, 'hw-smart.mp4');
+    const r = await localEdit({ files: [hw], instruction: 'trim silences', outPath: o });
+    expect(r.render.renderPath).toMatchObject({ path: 'smart' });
+    // the source's sets (id 0) and the re-encoded pieces' own (id 1), both in the one avcC
+    const avcc = await readAvcC(o);
+    expect(avcc.sps.map(spsId).sort()).toEqual([0, 1]);
+    expect(avcc.pps.map(ppsId).sort()).toEqual([0, 1]);
+    const strict = path.join(dir, 'hw-strict.mp4');
+    await stripInBandSets(o, strict);
+    expect(await decodeErrors(o)).toBe('');
+    expect(await decodeErrors(strict)).toBe('');
+    const kept = keptFrames(r.draft);
+    const src = await frameMd5(hw);
+    const got = await frameMd5(o);
+    const strictFrames = await frameMd5(strict);
+    expect(got.length).toBe(kept.length);
+    expect(strictFrames.map((f) => f.md5)).toEqual(got.map((f) => f.md5));
+    expect(got.map((f) => f.pts)).toEqual(got.map((_, k) => k));
+    // the copied GOPs are the source's frames; the rest close to them
+    const same = got.filter((f, i) => f.md5 === src[kept[i]!]!.md5).length;
+    expect(same).toBe(r.render.renderPath!.copiedFrames);
+    const encoded = got.map((_, i) => i).filter((i) => got[i]!.md5 !== src[kept[i]!]!.md5);
+    const db = await psnrFrames(
+      o,
+      encoded,
+      hw,
+      encoded.map((i) => kept[i]!),
+    );
+    for (const v of db) expect(v).toBeGreaterThanOrEqual(40);
   }, 180_000);
 });
 
@@ -415,7 +451,6 @@ describe('smart render: quality', () => {
       instruction: 'trim to 2s',
       outPath: out,
       quality: 'low',
-      smart: true,
     });
     expect(r.render.renderPath).toMatchObject({ path: 'full' });
     expect(r.render.renderPath?.reasons.join()).toMatch(/low export quality/);
@@ -423,7 +458,6 @@ describe('smart render: quality', () => {
       files: [phone],
       instruction: 'trim to 2s',
       outPath: path.join(dir, 'high.mp4'),
-      smart: true,
     });
     expect(high.render.renderPath?.path).toBe('smart');
   }, 120_000);
@@ -441,7 +475,6 @@ describe('smart render: abort', () => {
         files: [phone],
         instruction: 'trim silences',
         outPath: out,
-        smart: true,
         signal: controller.signal,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(EngineAbortedError);

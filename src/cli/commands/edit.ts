@@ -30,8 +30,8 @@ export interface EditOptions {
   stream?: boolean;
   /** --local: print the plan (and its cuts) and write nothing. */
   dryRun?: boolean;
-  /** --local, experimental: copy the GOPs a cut-only edit does not touch (src/engine/smart/). */
-  smartRender?: boolean;
+  /** --local: re-encode the whole video instead of copying what the edit leaves untouched (src/engine/smart/). */
+  reencode?: boolean;
 }
 
 interface Job {
@@ -141,8 +141,8 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
       'add --local, or ask the cloud agent for captions',
     );
   }
-  if (!local && opts.smartRender)
-    throw new UsageError('--smart-render is for --local edits', 'add --local, or drop --smart-render');
+  if (!local && opts.reencode)
+    throw new UsageError('--reencode is for --local edits', 'add --local, or drop --reencode');
   if (local && opts.stream)
     throw new UsageError('--stream is for the cloud agent', 'drop --stream, or drop --local');
   if (local && !opts.each && items.length > 1 && !(await asksToJoin(instruction)))
@@ -167,7 +167,8 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         musicPath: opts.music,
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
-        smartRender: !!opts.smartRender,
+        reencode: !!opts.reencode,
+        quality,
       });
     return;
   }
@@ -193,7 +194,7 @@ export async function run(ctx: Ctx, args: string[], opts: EditOptions): Promise<
         captionsPath: opts.captions,
         asrModelPath: opts.asrModel,
         audioStream: parseAudioStream(opts.audioStream),
-        smartRender: !!opts.smartRender,
+        reencode: !!opts.reencode,
       });
       printResult(job.out, { ...result });
       return;

@@ -5,6 +5,7 @@ import type { Quality } from '../../config/index.js';
 import { UnknownInstructionError } from '../../engine/errors.js';
 import type { LocalEditEvent } from '../../engine/local-edit.js';
 import { formatSupported } from '../../engine/plan/explain.js';
+import type { RenderPath } from '../../engine/types.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
 import type { Output } from '../output.js';
@@ -22,8 +23,8 @@ export interface LocalEditInput {
   captionsPath?: string;
   asrModelPath?: string;
   audioStream?: number;
-  /** --smart-render: copy the GOPs a cut-only edit does not touch. */
-  smartRender?: boolean;
+  /** --reencode: re-encode the whole video (else what the edit leaves untouched is copied where it can be). */
+  reencode?: boolean;
 }
 
 export interface LocalEditResult {
@@ -33,6 +34,8 @@ export interface LocalEditResult {
   bytes: number;
   notes: string[];
   draftFile: string;
+  /** Which way the render went (smart: copied the untouched GOPs; full: re-encoded all, and why). */
+  renderPath?: Record<string, unknown>;
 }
 
 /**
@@ -88,7 +91,7 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
       onEvent,
       signal: ctx.interrupt.signal,
       overwrite: input.force,
-      smart: input.smartRender,
+      reencode: input.reencode,
     });
   } catch (err) {
     render.fail();
@@ -122,5 +125,17 @@ export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput)
     bytes: result.render.bytes,
     notes: result.notes,
     draftFile,
+    ...renderPathResult(result.render.renderPath),
+  };
+}
+
+/** The result's `renderPath`: which way the render went (smart: the share of frames copied; full: why). */
+function renderPathResult(p: RenderPath | undefined): { renderPath?: Record<string, unknown> } {
+  if (!p) return {};
+  return {
+    renderPath:
+      p.path === 'smart'
+        ? { path: 'smart', copiedFrames: p.copiedFrames, frames: p.frames, timingsMs: p.timings }
+        : { path: 'full', reasons: p.reasons },
   };
 }

@@ -87,8 +87,10 @@ export interface DryRunInput {
   musicPath?: string;
   captionsPath?: string;
   asrModelPath?: string;
-  /** --smart-render: the plan says which render path the edit would take. */
-  smartRender?: boolean;
+  /** --reencode: the plan says the edit takes the full re-encode. */
+  reencode?: boolean;
+  /** --quality: anything but high takes the full re-encode. */
+  quality?: string;
 }
 
 /**
@@ -111,7 +113,8 @@ export async function runDryRun(ctx: Ctx, out: Output, input: DryRunInput): Prom
       musicPath: input.musicPath,
       captionsPath: input.captionsPath,
       asrModelPath: input.asrModelPath,
-      smart: input.smartRender,
+      reencode: input.reencode,
+      quality: input.quality,
       signal: ctx.interrupt.signal,
     });
   }

@@ -14,7 +14,7 @@ import { EditInputError } from '../errors.js';
 import type { Plan } from '../planner.js';
 import { checkMedia, checkPlan, plannedFormat } from '../preflight.js';
 import { probeMedia } from '../probe.js';
-import { decideRenderPath } from '../smart/render-hook.js';
+import { decideRenderPath, qualityReason, REENCODE_ASKED } from '../smart/render-hook.js';
 import { segmentSpeed, sourceRange } from '../timeline-cut.js';
 import type { EditOp } from '../types.js';
 
@@ -63,8 +63,10 @@ export interface DryRunOptions {
   captionsPath?: string;
   asrModelPath?: string;
   signal?: AbortSignal;
-  /** The edit would ask for the smart path (else the plan names no render path: the full re-encode is the default). */
-  smart?: boolean;
+  /** The edit asks for a full re-encode (`reencode`); else the plan says whether the smart path would be taken. */
+  reencode?: boolean;
+  /** The export quality (anything but high needs the full re-encode). */
+  quality?: string;
 }
 
 const r3 = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -164,7 +166,9 @@ async function dryRunRenderPath(
   format: string,
   o: DryRunOptions,
 ): Promise<DryRunReport['renderPath']> {
-  if (!o.smart) return undefined;
+  if (o.reencode) return { path: 'full', reasons: [REENCODE_ASKED] };
+  const lowQuality = qualityReason(o.quality);
+  if (lowQuality) return { path: 'full', reasons: [lowQuality] };
   const { findFfmpeg, getCapabilities } = await import('../ffmpeg.js');
   const caps = await getCapabilities((await findFfmpeg()).ffmpeg);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'nemo-plan-'));

@@ -26,6 +26,16 @@ export interface SmartHookContext {
   publish: (tmp: string, target: string, o: { replace?: boolean }) => void;
 }
 
+/** The full path's reason when the caller asked for it (`reencode`). */
+export const REENCODE_ASKED = 'a full re-encode was asked for';
+
+/** Why an export quality needs the full re-encode (copied GOPs keep the source's quality), if it does. */
+export function qualityReason(quality: string | undefined): string | undefined {
+  return quality && quality !== 'high'
+    ? `the ${quality} export quality needs a full re-encode (copied frames keep the source's)`
+    : undefined;
+}
+
 /** The path decision alone (for dry runs and plans): nothing is rendered. */
 export async function decideRenderPath(
   draft: Draft,
@@ -47,13 +57,8 @@ export async function renderSmart(
   c: SmartHookContext,
 ): Promise<{ result?: RenderResult; reasons: string[] }> {
   const signal = c.opts.signal;
-  // copied GOPs keep the source's quality: a smaller export ('low'/'medium') needs the full re-encode
-  if (c.opts.quality && c.opts.quality !== 'high')
-    return {
-      reasons: [
-        `the ${c.opts.quality} export quality needs a full re-encode (copied frames keep the source's)`,
-      ],
-    };
+  const lowQuality = qualityReason(c.opts.quality);
+  if (lowQuality) return { reasons: [lowQuality] };
   let decision: SmartDecision;
   try {
     decision = await decideRenderPath(draft, { ...c, signal });

@@ -15,6 +15,7 @@ import type { GraphFile } from '../compile/text.js';
 import { draftFps, even } from '../draft-build.js';
 import { runProcess } from '../process.js';
 import type { Capabilities } from '../types.js';
+import { addParameterSets, spsId } from './avcc.js';
 import { type CutRange, checkDraft, checkSource, type DraftCheck, MIN_COPY_SHARE } from './eligibility.js';
 import { type EncodePiece, encodePass } from './encode-pass.js';
 import {
@@ -43,9 +44,13 @@ export interface SmartPlan {
   pieces: Piece[];
   frames: number;
   copiedFrames: number;
-  x264Params: string;
-  profile: string;
-  level: string;
+  /** libx264's arguments for the re-encoded pieces. */
+  encoder: string[];
+  /**
+   * Parameter sets to list in the output's avcC beside the first piece's: set when the pieces carry their
+   * own (another id) because libx264 cannot repeat the source's byte for byte (a phone's hardware encoder).
+   */
+  addSets?: { sps: Buffer[]; pps: Buffer[] };
   /** Title text files the overlay filters read (written before the encode pass). */
   overlayFiles: GraphFile[];
   /** The source's audio stream to stream-copy (the edit leaves the sound untouched), else undefined: encode it. */
@@ -187,12 +192,28 @@ function seconds(frames: number, scan: SourceScan): string {
   return ((frames * scan.fpsDen) / scan.fpsNum).toFixed(6);
 }
 
-/** libx264 set up as the source's encoder was (the same SPS/PPS, checked by the probe encode). */
-function encoderArgs(plan: SmartPlan): string[] {
+/** libx264 at the source's profile and level with `params`. */
+function x264Args(profile: string, level: string, params: string, extra: string[] = []): string[] {
   return [
-    ...['-c:v', 'libx264', '-profile:v', plan.profile, '-level', plan.level, '-pix_fmt', 'yuv420p'],
-    ...['-x264-params', plan.x264Params],
+    ...['-c:v', 'libx264', ...extra, '-profile:v', profile, '-level', level, '-pix_fmt', 'yuv420p'],
+    ...['-x264-params', params],
   ];
+}
+
+/**
+ * Settings for a source libx264 cannot repeat: parameter sets of their own under an id the source does not
+ * use (listed in the avcC beside the source's after the join), the source's B-frame delay (so decode and
+ * presentation times of the pieces line up), and a quality that keeps re-encoded frames close to it.
+ */
+export function ownX264Params(hasBFrames: number, usedIds: number[]): string {
+  const id = Math.max(0, ...usedIds) + 1;
+  const b =
+    hasBFrames <= 0
+      ? 'bframes=0'
+      : hasBFrames === 1
+        ? 'bframes=1:b-pyramid=none'
+        : 'bframes=3:b-pyramid=normal';
+  return `${b}:crf=17:sps-id=${id}`;
 }
 
 const PROFILES: Record<string, string> = {
@@ -263,36 +284,54 @@ export async function decideSmart(
     path.join(o.workDir, 'source.h264'),
     o.signal,
   );
-  const x264Params = source.x264Options ? x264ParamsFromOptions(source.x264Options) : undefined;
   const profile = PROFILES[scan.profile ?? ''];
-  if (!x264Params || !profile || !scan.level)
+  if (!profile || !scan.level)
     return {
       path: 'full',
-      reasons: [
-        'the source was not encoded by x264 with settings libx264 can repeat (parameter sets must match)',
-      ],
+      reasons: [`the source's H.264 profile (${scan.profile ?? 'unknown'}) is not one libx264 writes`],
     };
   const level = (scan.level / 10).toFixed(1);
+  const probeSets = async (encoder: string[]): Promise<ParameterSets> => {
+    const probe = path.join(o.workDir, 'probe.h264');
+    await runProcess(
+      o.caps.ffmpegPath,
+      [...BASE, '-i', src, '-frames:v', '1', ...encoder, '-an', '-f', 'h264', probe],
+      { purpose: 'analysis', signal: o.signal },
+    );
+    return parameterSets(await readFile(probe));
+  };
+  // the source's own x264 options when it has them and they give its very parameter sets back
+  const matched = source.x264Options ? x264ParamsFromOptions(source.x264Options) : undefined;
+  let encoder = matched ? x264Args(profile, level, matched) : undefined;
+  if (encoder && !sameSets(source, await probeSets(encoder))) encoder = undefined;
+  let addSets: SmartPlan['addSets'];
+  if (!encoder) {
+    const hex = (h: string[]) => h.map((x) => Buffer.from(x, 'hex'));
+    const own = x264Args(profile, level, ownX264Params(scan.hasBFrames, setIds(hex(source.sps), spsId)), [
+      '-preset',
+      'veryfast',
+    ]);
+    const sets = await probeSets(own);
+    const clash = setIds(hex(sets.sps), spsId).some((id) => setIds(hex(source.sps), spsId).includes(id));
+    if (clash || sets.sps.length === 0)
+      return {
+        path: 'full',
+        reasons: ["the re-encoded frames' parameter sets could not be kept apart from the source's"],
+      };
+    encoder = own;
+    addSets = { sps: [...hex(source.sps), ...hex(sets.sps)], pps: [...hex(source.pps), ...hex(sets.pps)] };
+  }
   const plan: SmartPlan = {
     src,
     scan,
     pieces,
     frames,
     copiedFrames,
-    x264Params,
-    profile,
-    level,
+    encoder,
+    addSets,
     overlayFiles: overlays.files,
     copyAudioStream: await untouchedAudio(d, pieces, scan, o),
   };
-  const probe = path.join(o.workDir, 'probe.h264');
-  await runProcess(
-    o.caps.ffmpegPath,
-    [...BASE, '-i', src, '-frames:v', '1', ...encoderArgs(plan), '-an', '-f', 'h264', probe],
-    { purpose: 'analysis', signal: o.signal },
-  );
-  if (!sameSets(source, parameterSets(await readFile(probe))))
-    return { path: 'full', reasons: ["libx264 cannot reproduce the source's parameter sets (SPS/PPS)"] };
   return { path: 'smart', plan, reasons: [] };
 }
 
@@ -323,6 +362,17 @@ async function untouchedAudio(
     { purpose: 'probe', signal: o.signal },
   );
   return COPYABLE_AUDIO.has(stdout.trim()) ? stream : undefined;
+}
+
+/** The ids of parameter sets (NAL units), each read by `read`; a unit that cannot be read counts as id 0. */
+function setIds(units: Buffer[], read: (nal: Buffer) => number): number[] {
+  return units.map((u) => {
+    try {
+      return read(u);
+    } catch {
+      return 0;
+    }
+  });
 }
 
 function sameSets(a: ParameterSets, b: ParameterSets): boolean {
@@ -439,7 +489,7 @@ export async function smartRender(
       src: plan.src,
       scan,
       pieces: encodes,
-      encoder: encoderArgs(plan),
+      encoder: plan.encoder,
       workDir: o.workDir,
       signal: o.signal,
       env: o.env,
@@ -477,5 +527,7 @@ export async function smartRender(
       { purpose: 'encode', signal: o.signal, env: o.env },
     ),
   );
+  // the join's avcC lists only its first piece's sets: list the others beside them (a strict player reads only the avcC)
+  if (plan.addSets) await timed('muxMs', () => addParameterSets(outFile, plan.addSets!));
   return { timings, hasAudio };
 }
