@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createExclusive, publish, tempPathFor } from '../base/atomic-output.js';
-import { isOutputFormat, resolveOutputFormat } from '../base/media.js';
+import { resolveOutputFormat } from '../base/media.js';
 import type { Draft } from '../timeline/index.js';
 import { measureLoudness } from './analysis/loudness.js';
 import { type CompiledDraft, type CompileOptions, compileDraft } from './compile/compile.js';
@@ -11,6 +11,7 @@ import type { OutputFormat } from './compile/output.js';
 import { videoTrack } from './draft-build.js';
 import { abortAware, EditInputError } from './errors.js';
 import { findFfmpeg, getCapabilities } from './ffmpeg.js';
+import { type EngineModel, parseDraft, setClipMeta } from './model/index.js';
 import { probeMedia } from './probe.js';
 import { runProcess } from './process.js';
 import { renderSmart } from './smart/render-hook.js';
@@ -18,29 +19,29 @@ import type { Capabilities, RenderOptions, RenderProgress, RenderResult } from '
 
 const BASE_ARGS = ['-nostdin', '-hide_banner', '-y'];
 
-/** Segments from elsewhere (the server, a saved draft) may lack `hasVideo`/`hasAudio`: probe those sources. */
+/**
+ * Segments from elsewhere (the server, a saved draft) may lack `hasVideo`/`hasAudio`: probe those sources
+ * and write the keys into a copy of the draft (the edge: the smart path and the compiler read them there).
+ */
 async function withStreamInfo(
   draft: Draft,
+  model: EngineModel,
   resolve: (src: string) => string,
   signal?: AbortSignal,
 ): Promise<Draft> {
-  const track = videoTrack(draft);
-  const missing = (track?.sg ?? []).filter(
-    (s) => s.m?.src && (s.m.hasVideo === undefined || s.m.hasAudio === undefined),
-  );
+  const missing = model.video.filter((c) => c.src && (c.hasVideo === undefined || c.hasAudio === undefined));
   if (missing.length === 0) return draft;
   const next = structuredClone(draft);
+  const segments = videoTrack(next)?.sg ?? [];
   const infos = new Map<string, Promise<Awaited<ReturnType<typeof probeMedia>>>>();
-  for (const s of videoTrack(next)?.sg ?? []) {
-    const src = s.m?.src;
-    if (!src || (s.m?.hasVideo !== undefined && s.m?.hasAudio !== undefined)) continue;
-    let info = infos.get(src);
+  for (const clip of missing) {
+    let info = infos.get(clip.src);
     if (!info) {
-      info = probeMedia(resolve(src), { signal });
-      infos.set(src, info);
+      info = probeMedia(resolve(clip.src), { signal });
+      infos.set(clip.src, info);
     }
     const { hasVideo, hasAudio, kind } = await info;
-    s.m = { ...s.m, hasVideo, hasAudio, ...(kind === 'image' ? { still: true } : {}) };
+    setClipMeta(segments[clip.index]!, { hasVideo, hasAudio, ...(kind === 'image' ? { still: true } : {}) });
   }
   return next;
 }
@@ -89,12 +90,8 @@ function parseProgress(onProgress: ((p: RenderProgress) => void) | undefined, to
  * must agree, either decides alone (`x.mp4` never holds GIF or WebM data). A conflict, or an extension
  * that names no format nemo writes, is an `EditInputError`, thrown before any work.
  */
-export function renderFormat(draft: Draft, outPath: string, requested?: OutputFormat): OutputFormat {
-  const fromDraft = draft.m?.fx?.format;
-  const resolved = resolveOutputFormat(
-    outPath,
-    requested ?? (isOutputFormat(fromDraft) ? fromDraft : undefined),
-  );
+export function renderFormat(model: EngineModel, outPath: string, requested?: OutputFormat): OutputFormat {
+  const resolved = resolveOutputFormat(outPath, requested ?? model.fx.format);
   if ('problem' in resolved)
     throw new EditInputError(
       `${resolved.problem}; name the output with the extension of the format you want`,
@@ -109,6 +106,7 @@ export function tempOutputPath(outPath: string, format: string): string {
 
 async function analysisPasses(
   draft: Draft,
+  model: EngineModel,
   base: CompileOptions,
   caps: Capabilities,
   env: NodeJS.ProcessEnv | undefined,
@@ -126,12 +124,12 @@ async function analysisPasses(
       { purpose: 'analysis', signal, env, progressFd: true },
     );
   }
-  if (first.needsLoudnessPass) {
+  const target = model.fx.loudnorm;
+  if (first.needsLoudnessPass && target) {
     const pass = compileDraft(draft, { ...opts, mode: 'audio' });
-    const fx = draft.m?.fx as { loudnorm: { i: number; tp: number; lra: number } };
     opts.loudness = await measureLoudness(
       caps.ffmpegPath,
-      { inputs: pass.inputs, graph: pass.graph, audioLabel: pass.audioLabel!, target: fx.loudnorm },
+      { inputs: pass.inputs, graph: pass.graph, audioLabel: pass.audioLabel!, target },
       signal,
     );
   }
@@ -149,11 +147,13 @@ export async function renderDraft(
   outPath: string,
   opts: RenderOptions = {},
 ): Promise<RenderResult> {
-  const format = renderFormat(draft, outPath, opts.format);
+  // The boundary: a malformed draft is refused here, before any probe or encode.
+  const model = parseDraft(draft);
+  const format = renderFormat(model, outPath, opts.format);
   const { ffmpeg } = await findFfmpeg();
   const caps = await getCapabilities(ffmpeg);
   const resolve = opts.resolveSrc ?? ((src: string) => src);
-  const ready = await withStreamInfo(draft, resolve, opts.signal);
+  const ready = await withStreamInfo(draft, model, resolve, opts.signal);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'nemo-render-'));
   const target = path.resolve(outPath);
   let tmp: string | undefined;
@@ -166,7 +166,7 @@ export async function renderDraft(
         : await renderSmart(ready, { format, caps, workDir, resolve, env, opts, target, publish });
     if (smart?.result) return smart.result;
     const base: CompileOptions = { caps, workDir, resolveSrc: resolve, format, quality: opts.quality };
-    const compiled = compileDraft(ready, await analysisPasses(ready, base, caps, env, opts.signal));
+    const compiled = compileDraft(ready, await analysisPasses(ready, model, base, caps, env, opts.signal));
     const script = await prepare(compiled, workDir, 'render');
     tmp = tempOutputPath(target, compiled.format);
     // reserved exclusively (no other run writes this name); ffmpeg -y then writes into it
