@@ -14,7 +14,7 @@ import { findFfmpeg, getCapabilities } from './ffmpeg.js';
 import { type EngineModel, parseDraft, setClipMeta } from './model/index.js';
 import { probeMedia } from './probe.js';
 import { runProcess } from './process.js';
-import { renderSmart } from './smart/render-hook.js';
+import { REENCODE_ASKED, renderSmart } from './smart/render-hook.js';
 import type { Capabilities, RenderOptions, RenderProgress, RenderResult } from './types.js';
 
 const BASE_ARGS = ['-nostdin', '-hide_banner', '-y'];
@@ -159,11 +159,10 @@ export async function renderDraft(
   let tmp: string | undefined;
   try {
     const env = await ffmpegEnv(ffmpeg, workDir);
-    // With `smart`, cut-only edits of a suitable H.264 file copy the GOPs no cut touches (smart/); `reencode` forces the full path.
-    const smart =
-      !opts.smart || opts.reencode
-        ? undefined
-        : await renderSmart(ready, { format, caps, workDir, resolve, env, opts, target, publish });
+    // Where the draft and source allow, copy the GOPs the edit does not touch (smart/); `reencode` forces the full path.
+    const smart = opts.reencode
+      ? undefined
+      : await renderSmart(ready, { format, caps, workDir, resolve, env, opts, target, publish });
     if (smart?.result) return smart.result;
     const base: CompileOptions = { caps, workDir, resolveSrc: resolve, format, quality: opts.quality };
     const compiled = compileDraft(ready, await analysisPasses(ready, model, base, caps, env, opts.signal));
@@ -202,7 +201,7 @@ export async function renderDraft(
       bytes: size,
       renderPath: {
         path: 'full',
-        reasons: opts.reencode || !opts.smart ? [] : (smart?.reasons ?? []),
+        reasons: opts.reencode ? [REENCODE_ASKED] : (smart?.reasons ?? []),
       },
     };
   } catch (err) {

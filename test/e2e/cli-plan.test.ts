@@ -37,6 +37,34 @@ describe('nemo plan', () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
+  it('says which way the render goes: smart for a cut of a clip with 1 s keyframes, full with --reencode, a grade or low quality', async () => {
+    const smart = await nemoIn(['plan', 'cut the first 2 seconds', clip], { env: env() });
+    expect(smart.code, smart.stderr).toBe(0);
+    expect(smart.stdout).toMatch(/render: smart — \d+ % of the frames stream-copied/);
+    const asked = await nemoIn(
+      ['edit', clip, 'cut the first 2 seconds', '--local', '--dry-run', '--reencode'],
+      {
+        env: env(),
+      },
+    );
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toMatch(/render: full re-encode — a full re-encode was asked for/);
+    const grade = await nemoIn(['plan', 'cut the first 2 seconds, make it warm', clip], { env: env() });
+    expect(grade.stdout).toMatch(
+      /render: full re-encode — the edit applies a colour grade to the whole clip/,
+    );
+    const low = await nemoIn(
+      ['edit', clip, 'cut the first 2 seconds', '--local', '--dry-run', '--quality', 'low'],
+      {
+        env: env(),
+      },
+    );
+    expect(low.stdout).toMatch(/render: full re-encode — the low export quality needs a full re-encode/);
+    const cloud = await nemoIn(['edit', clip, 'cut the first 2 seconds', '--reencode'], { env: env() });
+    expect(cloud.code).toBe(2);
+    expect(cloud.stderr).toMatch(/--reencode is for --local edits/);
+  });
+
   it('--json: one plan event with the clauses, ops and the dry run', async () => {
     const r = await nemoIn(['plan', 'cut 0:01-0:02 and 0:05-0:06, fade in', clip, '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
