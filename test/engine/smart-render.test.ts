@@ -36,9 +36,9 @@ const SPEECH: [number, number][] = [
   [11.8, 14],
 ];
 
-async function makeH264(file: string, durationS: number, x264: string[]): Promise<string> {
+async function makeH264(file: string, durationS: number, x264: string[], size = '1280x720'): Promise<string> {
   await ffmpeg([
-    ...['-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=${FPS}:d=${durationS}`],
+    ...['-f', 'lavfi', '-i', `testsrc2=s=${size}:r=${FPS}:d=${durationS}`],
     ...['-f', 'lavfi', '-i', `aevalsrc='${toneExpression(SPEECH)}':s=48000:d=${durationS}`],
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...x264],
     ...['-c:a', 'aac', '-b:a', '128k', '-shortest', file],
@@ -327,8 +327,14 @@ describe('smart render: a title over the first seconds, music', () => {
 describe('smart render: a source whose encoder libx264 cannot repeat (no x264 options, like a phone’s)', () => {
   it('re-encodes with parameter sets of its own, listed in the avcC beside the source’s: a strict player decodes it', async () => {
     // the phone clip without x264's options SEI: nemo cannot know (or repeat) the encoder's settings
+    const small = await makeH264(
+      path.join(dir, 'phone-small.mp4'),
+      11,
+      '-profile:v high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3'.split(' '),
+      '480x270',
+    );
     const hw = path.join(dir, 'hw.mp4');
-    await ffmpeg(['-v', 'error', '-i', phone, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=6', hw]);
+    await ffmpeg(['-v', 'error', '-i', small, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=6', hw]);
     const o = path.join(dir, 'hw-smart.mp4');
     const r = await localEdit({ files: [hw], instruction: 'trim silences', outPath: o });
     expect(r.render.renderPath).toMatchObject({ path: 'smart' });
