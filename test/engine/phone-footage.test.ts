@@ -6,7 +6,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EditInputError, localEdit, onFfmpegSpawn, type SpawnRecord } from '../../src/engine/index.js';
-import { ffmpeg, frameRgb, makeTone, meanAbsDiff, meanRgb, probeStreams, tempDir } from '../helpers/media.js';
+import {
+  ffmpeg,
+  framesRgb,
+  makeTone,
+  meanAbsDiff,
+  meanRgb,
+  probeStreams,
+  tempDir,
+} from '../helpers/media.js';
 import {
   distinctFrames,
   makePhoneClip,
@@ -20,26 +28,29 @@ vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 let dir: string;
 let cleanup: () => Promise<void>;
+/** 1 s 320×180 quadrant clips with each rotation tag (10 fps: no case here is about the rate), made at once. */
+const rotated = {} as Record<0 | 90 | 180 | 270, string>;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('nemo-phone-'));
+  await Promise.all(
+    ([0, 90, 180, 270] as const).map(async (rotate) => {
+      rotated[rotate] = await makePhoneClip(path.join(dir, `rot${rotate}.mp4`), {
+        durationS: 1,
+        width: 320,
+        height: 180,
+        fps: 10,
+        rotate,
+      });
+    }),
+  );
 });
 afterAll(() => cleanup());
-
-/** A frame of `file` as ffmpeg shows it (autorotated), at its shown size. */
-async function shownFrame(file: string, w: number, h: number): Promise<Buffer> {
-  return frameRgb(file, 0.5, w, h);
-}
 
 describe('portrait (rotated) clips keep their shape', () => {
   for (const rotate of [0, 90, 180, 270] as const) {
     it(`rotate=${rotate}: output at the shown size, upright pixels filling the frame, no rotation tag`, async () => {
-      const src = await makePhoneClip(path.join(dir, `rot${rotate}.mp4`), {
-        durationS: 1,
-        width: 320,
-        height: 180,
-        rotate,
-      });
+      const src = rotated[rotate];
       const out = path.join(dir, `rot${rotate}.out.mp4`);
       await localEdit({ files: [src], instruction: 'export', outPath: out });
       const quarter = rotate % 180 === 90;
@@ -48,9 +59,16 @@ describe('portrait (rotated) clips keep their shape', () => {
       expect([video.width, video.height]).toEqual([w, h]);
       expect(await videoSideData(out)).toEqual([]);
       // The output's pixels are the source as shown (ffmpeg's autorotation), upright.
-      const expected = await shownFrame(src, w, h);
-      const got = await shownFrame(out, w, h);
-      expect(meanAbsDiff(expected, got)).toBeLessThan(8);
+      // (frameRgb's frames, as ffmpeg shows them: autorotated, at the shown size; both in one run)
+      const [expected, got] = await framesRgb(
+        [
+          [src, 0.5],
+          [out, 0.5],
+        ],
+        w,
+        h,
+      );
+      expect(meanAbsDiff(expected!, got!)).toBeLessThan(8);
       // And they fill the frame: every corner holds a quadrant colour (one channel near 255), no black bars.
       const box = 12;
       for (const [x, y] of [
@@ -59,15 +77,14 @@ describe('portrait (rotated) clips keep their shape', () => {
         [2, h - box - 2],
         [w - box - 2, h - box - 2],
       ] as const) {
-        const rgb = meanRgb(got, w, { x, y, w: box, h: box });
+        const rgb = meanRgb(got!, w, { x, y, w: box, h: box });
         expect(Math.max(...rgb)).toBeGreaterThan(200);
       }
     });
   }
 
   it('a portrait clip joined after a landscape one is fitted into the landscape canvas (first clip decides)', async () => {
-    const landscape = await makePhoneClip(path.join(dir, 'land.mp4'), { durationS: 1 });
-    const portrait = await makePhoneClip(path.join(dir, 'portrait.mp4'), { durationS: 1, rotate: 90 });
+    const [landscape, portrait] = [rotated[0], rotated[90]];
     const out = path.join(dir, 'land-then-portrait.mp4');
     await localEdit({ files: [landscape, portrait], instruction: 'join the clips', outPath: out });
     const video = (await probeStreams(out)).streams.find((s) => s.codec_type === 'video')!;
@@ -112,7 +129,8 @@ describe('variable frame rate keeps every source frame', () => {
 describe('a clip with no audio', () => {
   let silentFilm: string;
   beforeAll(async () => {
-    silentFilm = await makePhoneClip(path.join(dir, 'noaudio.mp4'), { durationS: 2, audio: 'none' });
+    // 1 s at 10 fps: the cases look at the streams, not at the length or rate
+    silentFilm = await makePhoneClip(path.join(dir, 'noaudio.mp4'), { durationS: 1, fps: 10, audio: 'none' });
   });
 
   it('gains no invented audio stream (alone or joined with another clip without audio)', async () => {
@@ -128,7 +146,7 @@ describe('a clip with no audio', () => {
   });
 
   it('with background music the output has the music as its one audio stream', async () => {
-    const music = await makeTone(path.join(dir, 'music.wav'), 5);
+    const music = await makeTone(path.join(dir, 'music.wav'), 2);
     const out = path.join(dir, 'noaudio-music.mp4');
     await localEdit({ files: [silentFilm], instruction: `add background music ${music}`, outPath: out });
     const types = (await probeStreams(out)).streams.map((s) => s.codec_type);
@@ -152,7 +170,7 @@ describe('a clip with no audio', () => {
 });
 
 it('fixtures: the rotated fixture really carries a rotation (so the tests above test something)', async () => {
-  const src = await makePhoneClip(path.join(dir, 'check-rot.mp4'), { durationS: 1, rotate: 90 });
+  const src = rotated[90];
   expect((await videoSideData(src)).some((d) => Math.abs(d.rotation ?? 0) === 90)).toBe(true);
   // ffmpeg shows it 180×320
   const stderr = await ffmpeg(['-i', src, '-frames:v', '1', '-f', 'null', '-']);
