@@ -27,8 +27,10 @@ const savedFfmpegPath = process.env.FFMPEG_PATH;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
+  // 10 fps: nothing here depends on the rate, and the TikTok-size encode has ⅓ the frames
   speech = await makeClip(path.join(dir, 'speech.mp4'), {
     durationS: 3,
+    fps: 10,
     amplitude: 0.05,
     audio: [
       [0, 1],
@@ -112,7 +114,8 @@ describe('runner', () => {
   });
 
   it('abort kills ffmpeg, removes the partial output and throws EngineAbortedError', async () => {
-    const long = await makeClip(path.join(dir, 'long.mp4'), { durationS: 20 });
+    // 8 s upscaled to 4K with a blurred fill: a render of minutes, aborted at its first progress report
+    const long = await makeClip(path.join(dir, 'long.mp4'), { durationS: 8 });
     const draft = draftFromMedia([{ src: long, info: await probeMedia(long) }]);
     draft.m!.fx = { preset: { name: '4k', fit: 'blur' } };
     const out = path.join(dir, 'aborted.mp4');
