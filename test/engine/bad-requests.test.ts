@@ -158,11 +158,11 @@ describe('the stall watchdog', () => {
   });
 
   it('analysis passes report progress on fd 3: a quiet pass longer than the timeout survives', async () => {
-    // -re: 8 s of audio read in real time, nothing on stdout/stderr (-nostats) after the start; only fd 3
+    // -re: 4 s of audio read in real time, nothing on stdout/stderr (-nostats) after the start; only fd 3
     // shows progress (every 0.5 s).
-    setStallTimeoutMs(3000);
+    setStallTimeoutMs(1500);
     const { ffmpeg: bin } = await findFfmpeg();
-    const out = await runFfmpeg(bin, ['-re', '-f', 'lavfi', '-i', 'anullsrc=d=8', '-f', 'null', '-']);
+    const out = await runFfmpeg(bin, ['-re', '-f', 'lavfi', '-i', 'anullsrc=d=4', '-f', 'null', '-']);
     expect(out.stdout).toBe('');
   });
 });
