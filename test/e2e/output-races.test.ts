@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import type { RecordedRequest, TestServer } from '../helpers/http.js';
+import { nemoIn } from '../helpers/in-process.js';
 import { BIN, clipIn, events, nemo, type RunResult, startSuite, tempDir, testEnv } from './helpers.js';
 import { startProxy } from './proxy.js';
 
@@ -20,7 +21,8 @@ let clipB: string;
 
 beforeAll(async () => {
   ({ server, clip } = await startSuite({ startCredits: 100_000 }));
-  clipB = await clipIn(tempDir(), 'b.mp4', 3);
+  // a second render, different bytes (1 s: a few hundred KiB, more than the 40 000 the kill -9 case holds at)
+  clipB = await clipIn(tempDir(), 'b.mp4', 1);
 }, 120_000);
 afterAll(async () => {
   await server?.close();
@@ -253,8 +255,9 @@ describe('local write errors and slow hosts (items 9, 13)', () => {
     const proxy = await api((_rec, res) => holding(bytes, 1000)(res));
     try {
       const dir = tempDir();
+      // in-process (the stall and the deadline are the download's, not the process's)
       const env = testEnv({ NEMO_API_URL: proxy.url, NEMO_DOWNLOAD_STALL_MS: '400' });
-      const r = await nemo(['export', '--resume', r0.id, '-o', join(dir, 's.mp4'), '--json'], { env });
+      const r = await nemoIn(['export', '--resume', r0.id, '-o', join(dir, 's.mp4'), '--json'], { env });
       expect(r.code, r.stderr).toBe(3);
       const evs = events(r.stdout);
       expect(evs.some((e) => e.type === 'download.progress' && typeof e.stalledMs === 'number')).toBe(true);
@@ -276,7 +279,7 @@ describe('local write errors and slow hosts (items 9, 13)', () => {
     });
     try {
       const dir = tempDir();
-      const r = await nemo(
+      const r = await nemoIn(
         ['export', '--resume', r0.id, '-o', join(dir, 't.mp4'), '--download-timeout', '1.5', '--json'],
         { env: testEnv({ NEMO_API_URL: trickle.url }) },
       );
