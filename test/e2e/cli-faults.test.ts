@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultSpec, type RunningServer, startServer } from '../../src/server/index.js';
 import { nemoIn } from '../helpers/in-process.js';
-import { clipIn, events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
+import { events, expectNoToken, nemo, serverStats, startSuite, tempDir, testEnv } from './helpers.js';
 
 let server: RunningServer;
 let dir: string;
@@ -112,9 +113,10 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
   });
 
   it('7. heartbeats only for a while: "still working" lines, then the reply', async () => {
-    server.faults.add({ name: 'slow-agent', ms: 1500 });
+    // 1 s of heartbeats (every 100 ms) against a 200 ms "still working" interval
+    server.faults.add({ name: 'slow-agent', ms: 1000 });
     const r = await nemoIn(['edit', clip, "add a title 'Slow'", '-o', out(), '--quality', 'low'], {
-      env: env({ NEMO_STILL_WORKING_MS: '300' }),
+      env: env({ NEMO_STILL_WORKING_MS: '200' }),
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/⏳ still working…/);
@@ -144,8 +146,8 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
 
   it('--each: a failed file does not stop the others; the exit code is the failure', async () => {
     const sub = tempDir();
-    const a = await clipIn(sub, 'a.mp4');
-    const b = await clipIn(sub, 'b.mp4');
+    const [a, b] = [join(sub, 'a.mp4'), join(sub, 'b.mp4')];
+    await Promise.all([copyFile(clip, a), copyFile(clip, b)]);
     server.faults.add({ name: 'render-fail', times: 2 });
     const r = await nemoIn(['edit', a, b, "add a title 'Each'", '--each', '--json', '--quality', 'low'], {
       env: env(),
@@ -159,7 +161,8 @@ describe('fault matrix (issue 6): the CLI recovers or exits with the documented 
 
   it('9. slow render: progress advances; --timeout bounds the wait (exit 3, resume hint); --resume finishes it', async () => {
     const e = env();
-    server.faults.add({ name: 'slow-render', ms: 5000 });
+    // the render takes 3.5 s: the first wait gives up after 2 s, the resumed one sees the rest
+    server.faults.add({ name: 'slow-render', ms: 3500 });
     const output = out();
     const r = await nemoIn(['edit', clip, "add a title 'Slow'", '-o', output, '--json', '--timeout', '2'], {
       env: e,
