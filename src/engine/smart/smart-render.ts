@@ -437,7 +437,10 @@ export async function smartRender(
               ...BASE,
               ...audioPass.inputs,
               ...['-filter_complex_script', script, '-map', `[${audioPass.audioLabel}]`],
-              ...['-c:a', 'aac', '-b:a', '192k', '-ar', '48000', '-ac', '2', '-vn', '-f', 'mp4', audioFile],
+              // the fast AAC coder: here the sound is a process of its own, the largest single cost; it
+              // took 0.43-0.58 of the default coder's CPU, with a waveform SNR as high or higher (engine README)
+              ...['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '192k', '-ar', '48000', '-ac', '2'],
+              ...['-vn', '-f', 'mp4', audioFile],
             ],
             { purpose: 'encode', signal: o.signal, env: o.env },
           );
