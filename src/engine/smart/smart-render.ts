@@ -447,15 +447,20 @@ export async function smartRender(
         })
       : Promise.resolve();
 
-  // The copied runs: one pass of the segment muxer over the source, split just before each run's ends.
-  const copies = plan.pieces.filter((p) => p.kind === 'copy');
-  const bounds = [...new Set(copies.flatMap((p) => [p.from, p.to]))]
+  // One pass of the segment muxer over the source (no decode), split a quarter frame before each bound: the
+  // copied runs, and the GOPs each re-encoded piece lies in (the encode pass decodes only those).
+  const gopStart = (f: number) => [...scan.cutPoints].reverse().find((k) => k <= f) ?? 0;
+  const gopEnd = (f: number) => scan.cutPoints.find((k) => k >= f) ?? scan.frames;
+  const bounds = [
+    ...new Set(
+      plan.pieces.flatMap((p) => (p.kind === 'copy' ? [p.from, p.to] : [gopStart(p.from), gopEnd(p.to)])),
+    ),
+  ]
     .filter((k) => k > 0 && k < scan.frames)
-    .sort((a, b) => a - b);
-  const splitPattern = path.join(o.workDir, 'gop-%05d.mp4');
-  const split = timed('splitMs', async () => {
-    if (copies.length === 0) return;
-    await runProcess(
+    .sort((x, y) => x - y);
+  const edges = [0, ...bounds, scan.frames];
+  const split = timed('splitMs', () =>
+    runProcess(
       ffmpeg,
       [
         ...BASE,
@@ -465,13 +470,21 @@ export async function smartRender(
           ? ['-segment_times', bounds.map((k) => seconds(k - 0.25, scan)).join(',')]
           : ['-segment_time', '1000000000']),
         ...['-reset_timestamps', '1', '-segment_format_options', `video_track_timescale=${ts}`],
-        splitPattern,
+        path.join(o.workDir, 'gop-%05d.mp4'),
       ],
       { purpose: 'analysis', signal: o.signal, env: o.env },
-    );
-  });
-  const copyFile = (p: Piece): string =>
-    path.join(o.workDir, `gop-${String(bounds.filter((b) => b <= p.from).length).padStart(5, '0')}.mp4`);
+    ),
+  );
+  /** The split pass's files covering source frames [a, b) (a and b are bounds), with their frame counts. */
+  const segments = (a: number, b: number) => {
+    const out: { file: string; frames: number }[] = [];
+    for (let j = edges.indexOf(a); j >= 0 && edges[j]! < b; j++)
+      out.push({
+        file: path.join(o.workDir, `gop-${String(j).padStart(5, '0')}.mp4`),
+        frames: edges[j + 1]! - edges[j]!,
+      });
+    return out;
+  };
 
   let doneFrames = 0;
   const progress = (frames: number): void => {
@@ -481,40 +494,45 @@ export async function smartRender(
   const encodes: EncodePiece[] = [];
   let outAt = 0;
   for (const p of plan.pieces) {
-    if (p.kind === 'encode') encodes.push({ from: p.from, to: p.to, outAt, overlay: p.overlay });
+    if (p.kind === 'encode') {
+      const g0 = gopStart(p.from);
+      encodes.push({ ...p, gopFrom: g0, gops: segments(g0, gopEnd(p.to)), outAt });
+    }
     outAt += p.to - p.from;
   }
   let encodedFrames = 0;
   await Promise.all(plan.overlayFiles.map((f) => writeFile(f.path, f.content, 'utf8')));
-  const encode = timed('encodeMs', () =>
-    encodePass({
-      ffmpeg,
-      src: plan.src,
-      scan,
-      pieces: encodes,
-      encoder: plan.encoder,
-      workDir: o.workDir,
-      signal: o.signal,
-      env: o.env,
-      onFrames: (n) => {
-        progress(n - encodedFrames);
-        encodedFrames = n;
-      },
-    }),
-  );
-  const [, , encodedFiles] = await Promise.all([
-    audio,
-    split.then(() => progress(plan.copiedFrames)),
-    encode,
-  ]);
+  const encode = split.then(() => {
+    progress(plan.copiedFrames);
+    return timed('encodeMs', () =>
+      encodePass({
+        ffmpeg,
+        scan,
+        pieces: encodes,
+        encoder: plan.encoder,
+        workDir: o.workDir,
+        signal: o.signal,
+        env: o.env,
+        onFrames: (n) => {
+          progress(n - encodedFrames);
+          encodedFrames = n;
+        },
+      }),
+    );
+  });
+  const [, encodedFiles] = await Promise.all([audio, encode]);
 
   const list = path.join(o.workDir, 'pieces.txt');
   const quote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
   let nextEncoded = 0;
-  const fileOf = (p: Piece): string => (p.kind === 'copy' ? copyFile(p) : encodedFiles[nextEncoded++]!);
+  const entries = plan.pieces.flatMap((p) =>
+    p.kind === 'copy'
+      ? segments(p.from, p.to)
+      : [{ file: encodedFiles[nextEncoded++]!, frames: p.to - p.from }],
+  );
   await writeFile(
     list,
-    plan.pieces.map((p) => `file ${quote(fileOf(p))}\nduration ${seconds(p.to - p.from, scan)}\n`).join(''),
+    entries.map((e) => `file ${quote(e.file)}\nduration ${seconds(e.frames, scan)}\n`).join(''),
     'utf8',
   );
   await timed('muxMs', () =>
