@@ -92,11 +92,12 @@ function listedNames(listing: string, flagsPattern: RegExp): Set<string> {
 async function probeCapabilities(ffmpegPath: string): Promise<Capabilities> {
   const run = (args: string[]) =>
     runProcess(ffmpegPath, ['-hide_banner', ...args], { purpose: 'capabilities' });
-  const [filters, encoders, version, amix] = await Promise.all([
+  const [filters, encoders, version, amix, astats] = await Promise.all([
     run(['-filters']),
     run(['-encoders']),
     run(['-version']),
     run(['-h', 'filter=amix']),
+    run(['-h', 'filter=astats']),
   ]);
   return {
     ffmpegPath,
@@ -106,6 +107,7 @@ async function probeCapabilities(ffmpegPath: string): Promise<Capabilities> {
     encoders: listedNames(encoders.stdout, /^\s*[VAS][A-Z.]{5}\s+(\S+)\s/),
     version: /ffmpeg version (\S+)/.exec(version.stdout)?.[1] ?? 'unknown',
     amixNormalize: /\bnormalize\b/.test(amix.stdout),
+    astatsMeasure: /\bmeasure_overall\b/.test(astats.stdout),
   };
 }
 

@@ -128,4 +128,6 @@ export interface Capabilities {
   version: string;
   /** amix has the `normalize` option (ffmpeg ≥ 4.4). */
   amixNormalize: boolean;
+  /** astats can compute only the statistics asked for (`measure_overall`: 5.1 has it, the npm 4.1 build not). */
+  astatsMeasure?: boolean;
 }

@@ -161,22 +161,25 @@ export function findCutPoints(
 
 /** Scans the first video stream of `file` (two ffprobe runs, then the keyframes' first bytes). */
 export async function scanSource(ffprobe: string, file: string, signal?: AbortSignal): Promise<SourceScan> {
-  const info = await runProcess(
-    ffprobe,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v', file],
-    { purpose: 'probe', signal },
-  );
+  // the stream parameters and the packet list, side by side
+  const [info, pk] = await Promise.all([
+    runProcess(
+      ffprobe,
+      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v', file],
+      { purpose: 'probe', signal },
+    ),
+    runProcess(
+      ffprobe,
+      [
+        ...['-v', 'error', '-select_streams', 'v:0', '-show_packets'],
+        ...['-show_entries', 'packet=pts,dts,flags,pos,size', '-of', 'csv', file],
+      ],
+      { purpose: 'probe', signal },
+    ),
+  ]);
   const json = JSON.parse(info.stdout) as { streams?: ProbeStreamJson[]; format?: { format_name?: string } };
   const streams = json.streams ?? [];
   const s = streams[0] ?? {};
-  const pk = await runProcess(
-    ffprobe,
-    [
-      ...['-v', 'error', '-select_streams', 'v:0', '-show_packets'],
-      ...['-show_entries', 'packet=pts,dts,flags,pos,size', '-of', 'csv', file],
-    ],
-    { purpose: 'probe', signal },
-  );
   const packets = parsePackets(pk.stdout);
   const [fpsNum, fpsDen] = ratio(s.r_frame_rate);
   const [avgNum, avgDen] = ratio(s.avg_frame_rate);

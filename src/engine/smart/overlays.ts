@@ -44,7 +44,7 @@ export function overlaysOf(
 
 /**
  * Splits the copied pieces at their GOP boundaries where an overlay span covers them: every GOP an overlay
- * touches is re-encoded (with `chain`), adjacent re-encoded runs of the same source stretch are merged.
+ * touches is re-encoded (with `chain`); adjacent runs of one kind over a continuous source stretch are merged.
  */
 export function coverOverlays(pieces: Piece[], spans: Span[], cutPoints: number[], chain?: string): Piece[] {
   if (spans.length === 0 || !chain) return pieces;
@@ -52,7 +52,8 @@ export function coverOverlays(pieces: Piece[], spans: Span[], cutPoints: number[
   const out: Piece[] = [];
   const push = (p: Piece) => {
     const last = out[out.length - 1];
-    if (last?.kind === 'encode' && p.kind === 'encode' && last.to === p.from)
+    // runs of the same kind that continue each other become one (one file each, not one per GOP)
+    if (last && last.kind === p.kind && last.to === p.from)
       out[out.length - 1] = { ...last, to: p.to, overlay: last.overlay ?? p.overlay };
     else out.push(p);
   };

@@ -242,6 +242,14 @@ export async function decideSmart(
   if (d.reasons.length > 0 || !d.src) return { path: 'full', reasons: d.reasons };
   if (!o.caps.encoders.has('libx264')) return { path: 'full', reasons: ['this ffmpeg has no libx264'] };
   const src = o.resolve(d.src);
+  // the source's parameter sets are read beside the scan (a failed check leaves them unused)
+  const sourceSets = sourceParameterSets(
+    o.caps.ffmpegPath,
+    src,
+    path.join(o.workDir, 'source.h264'),
+    o.signal,
+  );
+  sourceSets.catch(() => {});
   const scan = await scanSource(o.ffprobe, src, o.signal);
   const reasons = checkSource(scan, draftFps(draft));
   // the full path renders at the draft's canvas (1280×720 when a draft names none): only the source's own size is copyable
@@ -278,12 +286,7 @@ export async function decideSmart(
         `only ${Math.round(copyShare * 100)} % of the output frames could be copied (the source's keyframes are too far apart for these cuts; smart rendering needs ${MIN_COPY_SHARE * 100} %)`,
       ],
     };
-  const source = await sourceParameterSets(
-    o.caps.ffmpegPath,
-    src,
-    path.join(o.workDir, 'source.h264'),
-    o.signal,
-  );
+  const source = await sourceSets;
   const profile = PROFILES[scan.profile ?? ''];
   if (!profile || !scan.level)
     return {
