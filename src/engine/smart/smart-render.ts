@@ -242,15 +242,15 @@ export async function decideSmart(
   if (d.reasons.length > 0 || !d.src) return { path: 'full', reasons: d.reasons };
   if (!o.caps.encoders.has('libx264')) return { path: 'full', reasons: ['this ffmpeg has no libx264'] };
   const src = o.resolve(d.src);
-  // the source's parameter sets are read beside the scan (a failed check leaves them unused)
-  const sourceSets = sourceParameterSets(
-    o.caps.ffmpegPath,
-    src,
-    path.join(o.workDir, 'source.h264'),
-    o.signal,
-  );
-  sourceSets.catch(() => {});
-  const scan = await scanSource(o.ffprobe, src, o.signal);
+  // the source's parameter sets are read beside the scan; both runs end before anything goes on (nothing
+  // of ours still writes into the work dir when the caller removes it), a failure of the sets counts only
+  // where they are needed
+  const [scanned, sets] = await Promise.allSettled([
+    scanSource(o.ffprobe, src, o.signal),
+    sourceParameterSets(o.caps.ffmpegPath, src, path.join(o.workDir, 'source.h264'), o.signal),
+  ]);
+  if (scanned.status === 'rejected') throw scanned.reason;
+  const scan = scanned.value;
   const reasons = checkSource(scan, draftFps(draft));
   // the full path renders at the draft's canvas (1280×720 when a draft names none): only the source's own size is copyable
   const width = even(draft.m?.width ?? 1280);
@@ -286,7 +286,8 @@ export async function decideSmart(
         `only ${Math.round(copyShare * 100)} % of the output frames could be copied (the source's keyframes are too far apart for these cuts; smart rendering needs ${MIN_COPY_SHARE * 100} %)`,
       ],
     };
-  const source = await sourceSets;
+  if (sets.status === 'rejected') throw sets.reason;
+  const source = sets.value;
   const profile = PROFILES[scan.profile ?? ''];
   if (!profile || !scan.level)
     return {
@@ -523,7 +524,10 @@ export async function smartRender(
       }),
     );
   });
-  const [, encodedFiles] = await Promise.all([audio, encode]);
+  // both runs end before an error goes up: an abort or a failure never leaves one writing into the work dir
+  const [audioDone, encodeDone] = await Promise.allSettled([audio, encode]);
+  for (const r of [encodeDone, audioDone]) if (r.status === 'rejected') throw r.reason;
+  const encodedFiles = (encodeDone as PromiseFulfilledResult<string[]>).value;
 
   const list = path.join(o.workDir, 'pieces.txt');
   const quote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
