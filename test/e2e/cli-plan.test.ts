@@ -38,9 +38,15 @@ describe('nemo plan', () => {
   });
 
   it('says which way the render goes: smart for a cut of a clip with 1 s keyframes, full with --reencode, a grade or low quality', async () => {
-    const smart = await nemoIn(['plan', 'cut the first 2 seconds', clip], { env: env() });
+    // 720p, 10 s: enough to copy for smart rendering to pay (the suite's small clip is not)
+    const hd = await makeClip(join(dir, 'hd.mp4'), { durationS: 10, width: 1280, height: 720 });
+    const smart = await nemoIn(['plan', 'cut the first 2 seconds', hd], { env: env() });
     expect(smart.code, smart.stderr).toBe(0);
     expect(smart.stdout).toMatch(/render: smart — \d+ % of the frames stream-copied/);
+    const small = await nemoIn(['plan', 'cut the first 2 seconds', clip], { env: env() });
+    expect(small.stdout).toMatch(
+      /render: full re-encode — only [\d.]+ s of 320×180 could be copied: too little/,
+    );
     const asked = await nemoIn(
       ['edit', clip, 'cut the first 2 seconds', '--local', '--dry-run', '--reencode'],
       {

@@ -327,14 +327,8 @@ describe('smart render: a title over the first seconds, music', () => {
 describe('smart render: a source whose encoder libx264 cannot repeat (no x264 options, like a phone’s)', () => {
   it('re-encodes with parameter sets of its own, listed in the avcC beside the source’s: a strict player decodes it', async () => {
     // the phone clip without x264's options SEI: nemo cannot know (or repeat) the encoder's settings
-    const small = await makeH264(
-      path.join(dir, 'phone-small.mp4'),
-      11,
-      '-profile:v high -g 30 -keyint_min 30 -sc_threshold 0 -bf 3'.split(' '),
-      '480x270',
-    );
     const hw = path.join(dir, 'hw.mp4');
-    await ffmpeg(['-v', 'error', '-i', small, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=6', hw]);
+    await ffmpeg(['-v', 'error', '-i', phone, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=6', hw]);
     const o = path.join(dir, 'hw-smart.mp4');
     const r = await localEdit({ files: [hw], instruction: 'trim silences', outPath: o });
     expect(r.render.renderPath).toMatchObject({ path: 'smart' });
@@ -381,6 +375,22 @@ describe('smart render: eligibility, decided up front', () => {
     return decideRenderPath(draft, { format, caps, workDir: dir, resolve: (s) => s });
   }
 
+  it('a short, small clip is not smart-rendered: too little to copy for it to pay', async () => {
+    const small = await makeH264(
+      path.join(dir, 'small.mp4'),
+      6,
+      '-g 30 -keyint_min 30 -sc_threshold 0'.split(' '),
+      '320x180',
+    );
+    const d = await decide(small, (draft) => {
+      draft.t[0]!.sg[0]!.m!.in = 1000;
+      draft.t[0]!.sg[0]!.d = 4000;
+      draft.d = 4000;
+    });
+    expect(d.path).toBe('full');
+    expect(d.reasons.join()).toMatch(/s of 320×180 could be copied: too little for smart rendering to pay/);
+  });
+
   it('a cut of the phone clip is eligible; the same cut of a GOP-250 source is not (too little to copy)', async () => {
     expect((await decide(phone)).path).toBe('smart');
     const d = await decide(longGop);
@@ -396,9 +406,9 @@ describe('smart render: eligibility, decided up front', () => {
     expect(grade.reasons.join()).toMatch(/colour grade/);
     const webm = await decide(phone, () => {}, 'webm');
     expect(webm.reasons.join()).toMatch(/webm, not mp4/);
-    // a title over two seconds or music does not need the whole picture re-encoded
+    // a title over a second or music does not need the whole picture re-encoded
     const title = await decide(phone, (d) => {
-      d.t.push({ tt: 7, sg: [{ d: 2000, m: { text: 'Hi', at: 0 } }] });
+      d.t.push({ tt: 7, sg: [{ d: 1000, m: { text: 'Hi', at: 0 } }] });
     });
     expect(title).toMatchObject({ path: 'smart' });
     const captionsAll = await decide(phone, (d) => {
@@ -454,7 +464,7 @@ describe('smart render: quality', () => {
     const out = path.join(dir, 'low.mp4');
     const r = await localEdit({
       files: [phone],
-      instruction: 'trim to 2s',
+      instruction: 'trim to 10s',
       outPath: out,
       quality: 'low',
     });
@@ -462,7 +472,7 @@ describe('smart render: quality', () => {
     expect(r.render.renderPath?.reasons.join()).toMatch(/low export quality/);
     const high = await localEdit({
       files: [phone],
-      instruction: 'trim to 2s',
+      instruction: 'trim to 10s',
       outPath: path.join(dir, 'high.mp4'),
     });
     expect(high.render.renderPath?.path).toBe('smart');

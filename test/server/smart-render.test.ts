@@ -23,8 +23,8 @@ let server: RunningServer;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  // 25 fps, a keyframe every second (makeClip's -g fps), x264: eligible
-  clip = await makeClip(join(dir, 'clip.mp4'), { durationS: 5, width: 320, height: 180, fps: 25 });
+  // 25 fps, a keyframe every second (makeClip's -g fps), x264, 720p and long enough to pay: eligible
+  clip = await makeClip(join(dir, 'clip.mp4'), { durationS: 12, width: 1280, height: 720, fps: 25 });
   server = await startServer({ heartbeatMs: 20 });
 });
 afterAll(async () => {

@@ -13,6 +13,14 @@ import type { SourceScan } from './gop.js';
 /** Below this share of output frames stream-copied, a smart render is not worth its extra runs. */
 export const MIN_COPY_SHARE = 0.5;
 
+/**
+ * Below this much copied picture (frames × width × height), the smart path's fixed cost (the scan, the
+ * probe encode, the split, the join: about seven more ffmpeg runs, 1.5–2.5 s here) outweighs the encode it
+ * saves: a 6 s 320×180 cut took 3.4–4.0 s smart against 1.2–1.6 s re-encoded. 2·10⁸ is about 7 s of 720p30
+ * or 3.5 s of 1080p30 copied: about break-even, at the full path's ~1.3·10⁸ pixels a second here.
+ */
+export const MIN_COPIED_PIXELS = 200_000_000;
+
 /** Segment meta keys a cut-only edit writes; any other key (speed, transition, still, …) needs the full path. */
 const CUT_ONLY_SEGMENT_KEYS = new Set([
   'name',

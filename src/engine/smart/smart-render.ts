@@ -16,7 +16,14 @@ import { draftFps, even } from '../draft-build.js';
 import { runProcess } from '../process.js';
 import type { Capabilities } from '../types.js';
 import { addParameterSets, spsId } from './avcc.js';
-import { type CutRange, checkDraft, checkSource, type DraftCheck, MIN_COPY_SHARE } from './eligibility.js';
+import {
+  type CutRange,
+  checkDraft,
+  checkSource,
+  type DraftCheck,
+  MIN_COPIED_PIXELS,
+  MIN_COPY_SHARE,
+} from './eligibility.js';
 import { type EncodePiece, encodePass } from './encode-pass.js';
 import {
   type ParameterSets,
@@ -284,6 +291,14 @@ export async function decideSmart(
       copyShare,
       reasons: [
         `only ${Math.round(copyShare * 100)} % of the output frames could be copied (the source's keyframes are too far apart for these cuts; smart rendering needs ${MIN_COPY_SHARE * 100} %)`,
+      ],
+    };
+  if (copiedFrames * width * height < MIN_COPIED_PIXELS)
+    return {
+      path: 'full',
+      copyShare,
+      reasons: [
+        `only ${((copiedFrames * scan.fpsDen) / scan.fpsNum).toFixed(1)} s of ${width}×${height} could be copied: too little for smart rendering to pay (from about ${Math.ceil((MIN_COPIED_PIXELS / (width * height)) * (scan.fpsDen / scan.fpsNum))} s at this size)`,
       ],
     };
   if (sets.status === 'rejected') throw sets.reason;
