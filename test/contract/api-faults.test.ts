@@ -235,10 +235,12 @@ describe('render faults', () => {
     const c = client(server);
     const { sessionId } = await projectWithClip(c, media.clip());
     const { draft } = (await c.state.get(sessionId)).state;
-    server.faults.add({ name: 'slow-render', ms: 1500 });
+    // the server reports min(the engine's fraction, the time share of `ms`): a tiny clip's engine fraction
+    // may jump 0 → 1, so the time share must outlast the engine by several polls (≤ 1 s apart) even on a
+    // loaded machine
+    server.faults.add({ name: 'slow-render', ms: 4000 });
     const { id } = await c.render.submit({ sessionId, draft });
     const progress: number[] = [];
-    // polled every 200 ms, so a loaded machine still sees the render between its start and its end
     const done = await c.render.wait(id, {
       pollIntervalMs: 200,
       onProgress: (s) => progress.push(s.progress),
