@@ -42,9 +42,11 @@ export interface EncodePassOptions {
   onFrames?: (frames: number) => void;
 }
 
-const seconds = (frames: number, scan: SourceScan): string =>
+/** `frames` of the source as seconds (six decimals), for ffmpeg's time options. */
+export const seconds = (frames: number, scan: SourceScan): string =>
   ((frames * scan.fpsDen) / scan.fpsNum).toFixed(6);
-const quote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
+/** A concat-demuxer list line's quoted file name. */
+export const listQuote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
 
 /** The concat list of the pieces' GOPs, and the filtergraph that picks, places and titles their frames. */
 export function encodePassGraph(o: EncodePassOptions): { list: string; graph: string; starts: number[] } {
@@ -57,7 +59,7 @@ export function encodePassGraph(o: EncodePassOptions): { list: string; graph: st
   let decoded = 0;
   let encoded = 0;
   for (const p of pieces) {
-    for (const g of p.gops) list.push(`file ${quote(g.file)}\nduration ${seconds(g.frames, scan)}\n`);
+    for (const g of p.gops) list.push(`file ${listQuote(g.file)}\nduration ${seconds(g.frames, scan)}\n`);
     const a = decoded + p.from - p.gopFrom;
     const n = p.to - p.from;
     keep.push(`between(n,${a},${a + n - 1})`);

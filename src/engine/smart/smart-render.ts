@@ -1,11 +1,11 @@
 /**
- * Smart rendering of a cut-only edit of one H.264 file: the GOPs a kept part covers whole are stream-copied
- * (split out of the source by the segment muxer at the cut points, no decode), the frames between a cut
- * and the next/previous cut point are re-encoded with libx264 set up from the source's own x264 options so
- * the re-encoded pieces carry byte-identical SPS/PPS (checked up front with a one-frame probe encode: if
- * they differ, the edit takes the full path), the pieces are joined by the concat demuxer into one MP4
- * (one timescale), and the kept audio is encoded once (AAC, the same graph and 10 ms fades at the cuts
- * as the full path) and muxed against it.
+ * Smart rendering of an edit that cuts (and titles, or adds music to) one H.264 file: the GOPs the edit leaves
+ * whole are stream-copied (split out of the source by the segment muxer, no decode); the frames between a cut
+ * and the nearest cut point, and the GOPs under a title, are re-encoded in one run (encode-pass.ts) with
+ * libx264 set up from the source's own x264 options when a one-frame probe encode gives its very SPS/PPS,
+ * else with parameter sets of their own that avcc.ts lists in the output's avcC beside the source's; the
+ * pieces are joined by the concat demuxer into one MP4 (one timescale), and the sound is copied when
+ * untouched, else encoded once (the full path's graph and 10 ms fades at the cuts) and muxed against it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +24,7 @@ import {
   MIN_COPIED_PIXELS,
   MIN_COPY_SHARE,
 } from './eligibility.js';
-import { type EncodePiece, encodePass } from './encode-pass.js';
+import { type EncodePiece, encodePass, listQuote, seconds } from './encode-pass.js';
 import {
   type ParameterSets,
   parameterSets,
@@ -193,10 +193,6 @@ export function x264ParamsFromOptions(options: string): string | undefined {
   );
   out.push(`qpmax=${qpmax}`);
   return out.join(':');
-}
-
-function seconds(frames: number, scan: SourceScan): string {
-  return ((frames * scan.fpsDen) / scan.fpsNum).toFixed(6);
 }
 
 /** libx264 at the source's profile and level with `params`. */
@@ -545,7 +541,6 @@ export async function smartRender(
   const encodedFiles = (encodeDone as PromiseFulfilledResult<string[]>).value;
 
   const list = path.join(o.workDir, 'pieces.txt');
-  const quote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
   let nextEncoded = 0;
   const entries = plan.pieces.flatMap((p) =>
     p.kind === 'copy'
@@ -554,7 +549,7 @@ export async function smartRender(
   );
   await writeFile(
     list,
-    entries.map((e) => `file ${quote(e.file)}\nduration ${seconds(e.frames, scan)}\n`).join(''),
+    entries.map((e) => `file ${listQuote(e.file)}\nduration ${seconds(e.frames, scan)}\n`).join(''),
     'utf8',
   );
   await timed('muxMs', () =>
