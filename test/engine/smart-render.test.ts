@@ -142,24 +142,21 @@ function keptFrames(draft: Draft): number[] {
   return out;
 }
 
+/** The same edit of the phone clip twice: the default (smart where eligible) into `<name>-smart.mp4`, and `--reencode` into `<name>-full.mp4`. */
+async function bothPaths(instruction: string, name: string) {
+  const edit = (suffix: string, reencode: boolean) =>
+    localEdit({ files: [phone], instruction, outPath: path.join(dir, `${name}-${suffix}.mp4`), reencode });
+  return { smart: await edit('smart', false), full: await edit('full', true) };
+}
+
 describe('smart render: trim silences on a phone-like clip', () => {
   let smart: Awaited<ReturnType<typeof localEdit>>;
   let full: Awaited<ReturnType<typeof localEdit>>;
-  const smartOut = () => path.join(dir, 'smart.mp4');
-  const fullOut = () => path.join(dir, 'full.mp4');
+  const smartOut = () => path.join(dir, 'trim-smart.mp4');
+  const fullOut = () => path.join(dir, 'trim-full.mp4');
 
   beforeAll(async () => {
-    smart = await localEdit({
-      files: [phone],
-      instruction: 'trim silences',
-      outPath: smartOut(),
-    });
-    full = await localEdit({
-      files: [phone],
-      instruction: 'trim silences',
-      outPath: fullOut(),
-      reencode: true,
-    });
+    ({ smart, full } = await bothPaths('trim silences', 'trim'));
   }, 300_000);
 
   it('takes the smart path by default (the full one with reencode, which says so), and says so in the notes', () => {
@@ -239,17 +236,7 @@ describe('smart render: a title over the first seconds, music', () => {
   const fullOut = () => path.join(dir, 'title-full.mp4');
 
   beforeAll(async () => {
-    titled = await localEdit({
-      files: [phone],
-      instruction: "add a title 'Urban Dreams'",
-      outPath: out(),
-    });
-    titledFull = await localEdit({
-      files: [phone],
-      instruction: "add a title 'Urban Dreams'",
-      outPath: fullOut(),
-      reencode: true,
-    });
+    ({ smart: titled, full: titledFull } = await bothPaths("add a title 'Urban Dreams'", 'title'));
   }, 300_000);
 
   it('re-encodes only the GOPs under the title (drawn as the full path draws it), copies the rest and the sound', async () => {
@@ -282,22 +269,12 @@ describe('smart render: a title over the first seconds, music', () => {
     const song = path.join(dir, 'song.m4a');
     await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=660:duration=14', '-c:a', 'aac', song]);
     const o = path.join(dir, 'music-smart.mp4');
-    const r = await localEdit({
-      files: [phone],
-      instruction: `add background music ${song}`,
-      outPath: o,
-    });
+    const full = path.join(dir, 'music-full.mp4');
+    const { smart: r } = await bothPaths(`add background music ${song}`, 'music');
     expect(r.render.renderPath).toMatchObject({ path: 'smart' });
     const src = await frameMd5(phone);
     const got = await frameMd5(o);
     expect(got.map((f) => f.md5)).toEqual(src.map((f) => f.md5));
-    const full = path.join(dir, 'music-full.mp4');
-    await localEdit({
-      files: [phone],
-      instruction: `add background music ${song}`,
-      outPath: full,
-      reencode: true,
-    });
     const d = await streamDurations(o);
     expect(Math.abs(d.video! - d.audio!)).toBeLessThanOrEqual(1 / FPS + 0.03);
     // the same mix as the full path: both decoded to PCM agree closely
