@@ -20,13 +20,21 @@ export interface EncodePiece {
   /** Source frames [from, to) in presentation order. */
   from: number;
   to: number;
-  /** The GOP files (from the split pass) covering source frames [gopFrom, …) that hold the piece, in order. */
-  gops: { file: string; frames: number }[];
+  /**
+   * The GOP files (from the split pass) covering source frames [gopFrom, …) that hold the piece, in order;
+   * `decode` (the last one only): decode just its first `decode` packets, all the piece needs of it.
+   */
+  gops: { file: string; frames: number; decode?: { packets: number; outpoint: string } }[];
   gopFrom: number;
   /** Where the piece's first frame lands on the output timeline (frames). */
   outAt: number;
   /** Filters (comma-joined chain) to run on the piece at its output time, e.g. drawtext for a title. */
   overlay?: string;
+  /**
+   * The piece follows the previous one on the output with nothing copied between (a range's tail, the next
+   * range's head): it goes on in the previous one's file, without an IDR of its own.
+   */
+  continues?: boolean;
 }
 
 export interface EncodePassOptions {
@@ -48,7 +56,10 @@ export const seconds = (frames: number, scan: SourceScan): string =>
 /** A concat-demuxer list line's quoted file name. */
 export const listQuote = (f: string) => `'${f.replace(/'/g, "'\\''")}'`;
 
-/** The concat list of the pieces' GOPs, and the filtergraph that picks, places and titles their frames. */
+/**
+ * The concat list of the pieces' GOPs, the filtergraph that picks, places and titles their frames, and where
+ * (on the encoded stream) each output file but the first starts.
+ */
 export function encodePassGraph(o: EncodePassOptions): { list: string; graph: string; starts: number[] } {
   const { scan, pieces } = o;
   const fps = `${scan.fpsNum}/${scan.fpsDen}`;
@@ -56,16 +67,21 @@ export function encodePassGraph(o: EncodePassOptions): { list: string; graph: st
   const keep: string[] = [];
   const placed: string[] = [];
   const starts: number[] = [];
+  const pieceStarts: number[] = [];
   let decoded = 0;
   let encoded = 0;
   for (const p of pieces) {
-    for (const g of p.gops) list.push(`file ${listQuote(g.file)}\nduration ${seconds(g.frames, scan)}\n`);
+    for (const g of p.gops)
+      list.push(
+        `file ${listQuote(g.file)}\n${g.decode ? `outpoint ${g.decode.outpoint}\n` : ''}duration ${seconds(g.frames, scan)}\n`,
+      );
     const a = decoded + p.from - p.gopFrom;
     const n = p.to - p.from;
     keep.push(`between(n,${a},${a + n - 1})`);
     if (p.overlay) placed.push(`${p.outAt - encoded}*between(N,${encoded},${encoded + n - 1})`);
-    starts.push(encoded);
-    decoded += p.gops.reduce((k, g) => k + g.frames, 0);
+    pieceStarts.push(encoded);
+    if (!p.continues || starts.length === 0) starts.push(encoded);
+    decoded += p.gops.reduce((k, g) => k + (g.decode?.packets ?? g.frames), 0);
     encoded += n;
   }
   const steps = [`select=${filterValue(keep.join('+'))}`, `setpts=N/(${fps})/TB`];
@@ -73,7 +89,7 @@ export function encodePassGraph(o: EncodePassOptions): { list: string; graph: st
   if (chain) {
     // frames of titled pieces at their output time; the others far past the end, where no overlay shows
     const inTitled = pieces
-      .map((p, k) => (p.overlay ? `between(N,${starts[k]},${starts[k]! + p.to - p.from - 1})` : ''))
+      .map((p, k) => (p.overlay ? `between(N,${pieceStarts[k]},${pieceStarts[k]! + p.to - p.from - 1})` : ''))
       .filter(Boolean)
       .join('+');
     steps.push(
@@ -108,7 +124,7 @@ export function encodePassArgs(
   ];
 }
 
-/** Runs the pass; returns the piece files in piece order (enc-00000.mp4, …). */
+/** Runs the pass; returns the output files in piece order (enc-00000.mp4, …), one per run of pieces that continue each other. */
 export async function encodePass(o: EncodePassOptions): Promise<string[]> {
   if (o.pieces.length === 0) return [];
   const dir = path.join(o.workDir, 'encoded');
@@ -132,10 +148,11 @@ export async function encodePass(o: EncodePassOptions): Promise<string[]> {
     },
   });
   const written = (await readdir(dir)).filter((f) => /^enc-\d{5}\.mp4$/.test(f)).sort();
-  if (written.length !== o.pieces.length)
+  const want = starts.length + 1;
+  if (written.length !== want)
     throw new FfmpegFailedError(
       0,
-      `it wrote ${written.length} pieces, not ${o.pieces.length} (a forced keyframe was missed)`,
+      `it wrote ${written.length} pieces, not ${want} (a forced keyframe was missed)`,
       'the smart encode pass',
     );
   return written.map((f) => path.join(dir, f));

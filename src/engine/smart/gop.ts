@@ -159,6 +159,32 @@ export function findCutPoints(
   return { cutPoints: cutPoints.sort((a, b) => a - b), unsafe: unsafe.sort((a, b) => a - b) };
 }
 
+/** Presentation-order frame index → decode-order packet index. */
+export function decodeIndexOfFrame(packets: VideoPacket[]): number[] {
+  return packets.map((_, j) => j).sort((a, b) => packets[a]!.pts - packets[b]!.pts);
+}
+
+/**
+ * What the decode of a split file holding source frames [from, end) (presentation order, `from` a cut point)
+ * needs for frames [from, to) alone: its first `packets` packets (all frames shown before `to` and every one
+ * they refer to, which come first in decode order) and the concat demuxer's `outpoint` that stops there —
+ * halfway between the last kept and the first dropped packet's DTS on the file's own clock (the split pass
+ * resets it to 0 at `from`). Undefined when the whole file is needed.
+ */
+export function partialDecode(
+  scan: SourceScan,
+  order: number[],
+  span: { from: number; end: number; to: number },
+): { packets: number; outpoint: string } | undefined {
+  const first = Math.min(...order.slice(span.from, span.end));
+  const last = Math.max(...order.slice(span.from, span.to));
+  const packets = last + 1 - first;
+  if (packets >= span.end - span.from) return undefined;
+  const p = scan.packets;
+  const mid = (p[last]!.dts + p[last + 1]!.dts) / 2 - p[order[span.from]!]!.pts;
+  return { packets, outpoint: ((mid * scan.timeBaseNum) / scan.timescale).toFixed(6) };
+}
+
 /** Scans the first video stream of `file` (two ffprobe runs, then the keyframes' first bytes). */
 export async function scanSource(ffprobe: string, file: string, signal?: AbortSignal): Promise<SourceScan> {
   // the stream parameters and the packet list, side by side

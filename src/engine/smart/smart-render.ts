@@ -26,8 +26,10 @@ import {
 } from './eligibility.js';
 import { type EncodePiece, encodePass, listQuote, seconds } from './encode-pass.js';
 import {
+  decodeIndexOfFrame,
   type ParameterSets,
   parameterSets,
+  partialDecode,
   type SourceScan,
   scanSource,
   sourceParameterSets,
@@ -492,7 +494,7 @@ export async function smartRender(
   );
   /** The split pass's files covering source frames [a, b) (a and b are bounds), with their frame counts. */
   const segments = (a: number, b: number) => {
-    const out: { file: string; frames: number }[] = [];
+    const out: EncodePiece['gops'] = [];
     for (let j = edges.indexOf(a); j >= 0 && edges[j]! < b; j++)
       out.push({
         file: path.join(o.workDir, `gop-${String(j).padStart(5, '0')}.mp4`),
@@ -507,14 +509,20 @@ export async function smartRender(
     o.onProgress?.(Math.min(0.95, (0.95 * doneFrames) / Math.max(1, plan.frames)));
   };
   const encodes: EncodePiece[] = [];
+  const order = decodeIndexOfFrame(scan.packets);
   let outAt = 0;
-  for (const p of plan.pieces) {
+  plan.pieces.forEach((p, k) => {
     if (p.kind === 'encode') {
       const g0 = gopStart(p.from);
-      encodes.push({ ...p, gopFrom: g0, gops: segments(g0, gopEnd(p.to)), outAt });
+      const gops = segments(g0, gopEnd(p.to));
+      // the last file is decoded only as far as the piece needs (a range's tail ends inside its GOP)
+      const lastFrom = gopEnd(p.to) - gops.at(-1)!.frames;
+      const decode = partialDecode(scan, order, { from: lastFrom, end: gopEnd(p.to), to: p.to });
+      if (decode) gops[gops.length - 1] = { ...gops.at(-1)!, decode };
+      encodes.push({ ...p, gopFrom: g0, gops, outAt, continues: plan.pieces[k - 1]?.kind === 'encode' });
     }
     outAt += p.to - p.from;
-  }
+  });
   let encodedFrames = 0;
   await Promise.all(plan.overlayFiles.map((f) => writeFile(f.path, f.content, 'utf8')));
   const encode = split.then(() => {
@@ -541,12 +549,14 @@ export async function smartRender(
   const encodedFiles = (encodeDone as PromiseFulfilledResult<string[]>).value;
 
   const list = path.join(o.workDir, 'pieces.txt');
+  // one entry per copied file and per encoded file (a run of encoded pieces that continue each other)
   let nextEncoded = 0;
-  const entries = plan.pieces.flatMap((p) =>
-    p.kind === 'copy'
-      ? segments(p.from, p.to)
-      : [{ file: encodedFiles[nextEncoded++]!, frames: p.to - p.from }],
-  );
+  const entries: { file: string; frames: number }[] = [];
+  plan.pieces.forEach((p, k) => {
+    if (p.kind === 'copy') entries.push(...segments(p.from, p.to));
+    else if (plan.pieces[k - 1]?.kind === 'encode') entries.at(-1)!.frames += p.to - p.from;
+    else entries.push({ file: encodedFiles[nextEncoded++]!, frames: p.to - p.from });
+  });
   await writeFile(
     list,
     entries.map((e) => `file ${listQuote(e.file)}\nduration ${seconds(e.frames, scan)}\n`).join(''),
