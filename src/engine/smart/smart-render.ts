@@ -410,22 +410,22 @@ export interface SmartTimings {
   muxMs: number;
 }
 
+/** What the smart render's runs need: ffmpeg, the work dir, the source resolver, the abort signal. */
+export interface SmartContext {
+  caps: Capabilities;
+  workDir: string;
+  resolve: (s: string) => string;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
 const audioFileIn = (workDir: string) => path.join(workDir, 'audio.m4a');
 
 /**
- * The kept sound, encoded once into the work dir's audio.m4a: the full path's own graph (the cuts, 10 ms fades at each,
- * music mixed in). False when the draft has no sound.
+ * The kept sound, encoded once into the work dir's audio.m4a: the full path's own graph (the cuts, 10 ms
+ * fades at each, music mixed in). False when the draft has no sound.
  */
-export async function encodeAudio(
-  draft: Draft,
-  o: {
-    caps: Capabilities;
-    workDir: string;
-    resolve: (s: string) => string;
-    signal?: AbortSignal;
-    env?: NodeJS.ProcessEnv;
-  },
-): Promise<boolean> {
+export async function encodeAudio(draft: Draft, o: SmartContext): Promise<boolean> {
   const pass = compileDraft(draft, {
     caps: o.caps,
     workDir: o.workDir,
@@ -457,12 +457,7 @@ export async function smartRender(
   draft: Draft,
   plan: SmartPlan,
   outFile: string,
-  o: {
-    caps: Capabilities;
-    workDir: string;
-    resolve: (s: string) => string;
-    signal?: AbortSignal;
-    env?: NodeJS.ProcessEnv;
+  o: SmartContext & {
     /** 0..1 as the pieces are done (the final mux is the last 5 %). */
     onProgress?: (fraction: number) => void;
   },
