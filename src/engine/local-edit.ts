@@ -10,6 +10,7 @@ import { planInstruction, SUPPORTED_OPERATIONS } from './planner.js';
 import { audioStreamNotes, checkMedia, checkPlan, plannedFormat } from './preflight.js';
 import { probeMedia } from './probe.js';
 import { renderDraft } from './runner.js';
+import { prefetchScan } from './smart/gop.js';
 import { renderPathNote } from './smart/notes.js';
 import type { PlanResult, RenderProgress, RenderResult } from './types.js';
 
@@ -72,6 +73,38 @@ export async function localEdit(o: LocalEditOptions): Promise<LocalEditResult> {
   const streamNotes = audioStreamNotes(media, o.audioStream);
   for (const note of streamNotes) o.onEvent?.({ type: 'note', note });
   o.onEvent?.({ type: 'analysis', what: 'edit' });
+  const dropScan = await scanAhead(media, o);
+  try {
+    return await editAndRender(media, plan, format, streamNotes, o);
+  } finally {
+    dropScan();
+  }
+}
+
+/**
+ * The smart render's scan of a lone video source (every packet), started beside the analysis of its sound,
+ * which keeps one core busy: the render's decision then finds it done. Not for a full re-encode, nor for a
+ * source smart rendering refuses anyway (turned, variable frame rate).
+ */
+async function scanAhead(
+  media: { src: string; info: Awaited<ReturnType<typeof probeInput>> }[],
+  o: LocalEditOptions,
+): Promise<() => void> {
+  const [only] = media;
+  const info = only?.info;
+  const eligible = media.length === 1 && info?.kind === 'video' && !info.vfr && !info.rotation && !o.reencode;
+  if (!only || !eligible || (o.quality && o.quality !== 'high')) return () => {};
+  const { ffprobe } = await findFfmpeg();
+  return prefetchScan(ffprobe, only.src, o.signal);
+}
+
+async function editAndRender(
+  media: { src: string; info: Awaited<ReturnType<typeof probeInput>> }[],
+  plan: PlanResult,
+  format: Awaited<ReturnType<typeof checkPlan>>,
+  streamNotes: string[],
+  o: LocalEditOptions,
+): Promise<LocalEditResult> {
   const applied = await applyOps(draftFromMedia(media, { audioStream: o.audioStream }), plan.ops, {
     musicPath: o.musicPath,
     captionsPath: o.captionsPath,

@@ -4,7 +4,7 @@
  * the packet's own bytes) and which of them are safe cut points (closed: no packet on either side of it in
  * decode order is shown on the other side), the parameter sets and x264's options string (its SEI).
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { runProcess } from '../process.js';
 
 export interface VideoPacket {
@@ -185,8 +185,47 @@ export function partialDecode(
   return { packets, outpoint: ((mid * scan.timeBaseNum) / scan.timescale).toFixed(6) };
 }
 
-/** Scans the first video stream of `file` (two ffprobe runs, then the keyframes' first bytes). */
+/** Scans started ahead of the render by `prefetchScan`: one per file, taken by the next `scanSource` of it. */
+const ahead = new Map<string, { version: Promise<string>; scan: Promise<SourceScan> }>();
+const versionOf = (file: string) => stat(file).then((s) => `${s.size}:${s.mtimeMs}:${s.ino}`);
+
+/**
+ * Starts `scanSource(file)` now (a local edit does while it analyses the sound, on the core that leaves
+ * idle), for the render's decision to take up; returns the function that drops it (and stops it, unfinished).
+ */
+export function prefetchScan(ffprobe: string, file: string, signal?: AbortSignal): () => void {
+  const stop = new AbortController();
+  const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const entry = { version: versionOf(file), scan: scanFile(ffprobe, file, both) };
+  entry.version.catch(() => {});
+  entry.scan.catch(() => {});
+  ahead.set(file, entry);
+  return () => {
+    if (ahead.get(file) === entry) ahead.delete(file);
+    stop.abort(); // no ffprobe of ours outlives the edit (a no-op once the scan is done)
+  };
+}
+
+/**
+ * Scans the first video stream of `file` (two ffprobe runs, then the keyframes' first bytes), or takes
+ * the scan `prefetchScan` started of the file when the file has not changed since.
+ */
 export async function scanSource(ffprobe: string, file: string, signal?: AbortSignal): Promise<SourceScan> {
+  const entry = ahead.get(file);
+  if (entry) {
+    ahead.delete(file);
+    try {
+      const [then, now] = await Promise.all([entry.version, versionOf(file)]);
+      if (then === now) return await entry.scan;
+    } catch {
+      if (signal?.aborted) throw signal.reason;
+      // a failed scan ahead (or a changed file) is scanned again: its error, if any, is the one to report
+    }
+  }
+  return scanFile(ffprobe, file, signal);
+}
+
+async function scanFile(ffprobe: string, file: string, signal?: AbortSignal): Promise<SourceScan> {
   // the stream parameters and the packet list, side by side
   const [info, pk] = await Promise.all([
     runProcess(
