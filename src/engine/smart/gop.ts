@@ -4,8 +4,9 @@
  * the packet's own bytes) and which of them are safe cut points (closed: no packet on either side of it in
  * decode order is shown on the other side), the parameter sets and x264's options string (its SEI).
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { runProcess } from '../process.js';
+import { readAvcC } from './avcc.js';
 
 export interface VideoPacket {
   pts: number;
@@ -75,19 +76,24 @@ function ratio(text: string | undefined): [number, number] {
   return [Number.isFinite(n) ? n! : 0, Number.isFinite(d) && d ? d! : 1];
 }
 
-/** The NAL unit types of one length-prefixed (AVCC) packet. */
-export function avccNalTypes(data: Buffer, lengthSize: number): number[] {
-  const types: number[] = [];
+/** The NAL units of one length-prefixed (AVCC) packet. */
+export function avccUnits(data: Buffer, lengthSize: number): Buffer[] {
+  const units: Buffer[] = [];
   let at = 0;
   while (at + lengthSize < data.length) {
     let len = 0;
     for (let k = 0; k < lengthSize; k++) len = len * 256 + data[at + k]!;
     at += lengthSize;
     if (len <= 0 || at + len > data.length) break;
-    types.push(data[at]! & 0x1f);
+    units.push(data.subarray(at, at + len));
     at += len;
   }
-  return types;
+  return units;
+}
+
+/** The NAL unit types of one length-prefixed (AVCC) packet. */
+export function avccNalTypes(data: Buffer, lengthSize: number): number[] {
+  return avccUnits(data, lengthSize).map((u) => u[0]! & 0x1f);
 }
 
 /** The NAL units of an Annex-B stream (start codes 00 00 01 / 00 00 00 01). */
@@ -313,10 +319,14 @@ export interface ParameterSets {
 }
 
 export function parameterSets(annexB: Buffer): ParameterSets {
+  return setsOfUnits(annexBUnits(annexB));
+}
+
+function setsOfUnits(units: Buffer[]): ParameterSets {
   const sps = new Set<string>();
   const pps = new Set<string>();
   let x264Options: string | undefined;
-  for (const unit of annexBUnits(annexB)) {
+  for (const unit of units) {
     const type = unit[0]! & 0x1f;
     if (type === 7) sps.add(unit.toString('hex'));
     else if (type === 8) pps.add(unit.toString('hex'));
@@ -329,20 +339,23 @@ export function parameterSets(annexB: Buffer): ParameterSets {
   return { sps: [...sps], pps: [...pps], x264Options };
 }
 
-/** The parameter sets of `file`'s first video packet (its avcC, written in-band by h264_mp4toannexb). */
-export async function sourceParameterSets(
-  ffmpeg: string,
-  file: string,
-  outFile: string,
-  signal?: AbortSignal,
-): Promise<ParameterSets> {
-  await runProcess(
-    ffmpeg,
-    [
-      ...['-nostdin', '-v', 'error', '-y', '-i', file, '-map', '0:v:0', '-c', 'copy', '-frames:v', '1'],
-      ...['-bsf:v', 'h264_mp4toannexb', '-f', 'h264', outFile],
-    ],
-    { purpose: 'probe', signal },
-  );
-  return parameterSets(await readFile(outFile));
+/**
+ * The parameter sets a decoder of the scanned source starts with — its avcC's, and any its first packet
+ * carries in-band — and x264's options string (an SEI in that packet): read from the file, no ffmpeg run.
+ */
+export async function sourceParameterSets(scan: SourceScan): Promise<ParameterSets> {
+  const config = await readAvcC(scan.file);
+  const first = scan.packets[0];
+  const inBand: Buffer[] = [];
+  if (first && first.size > 0 && first.pos >= 0) {
+    const fh = await open(scan.file, 'r');
+    try {
+      const buf = Buffer.alloc(first.size);
+      await fh.read(buf, 0, first.size, first.pos);
+      inBand.push(...avccUnits(buf, scan.nalLengthSize));
+    } finally {
+      await fh.close();
+    }
+  }
+  return setsOfUnits([...config.sps, ...config.pps, ...inBand]);
 }

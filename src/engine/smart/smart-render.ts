@@ -253,15 +253,7 @@ export async function decideSmart(
   if (d.reasons.length > 0 || !d.src) return { path: 'full', reasons: d.reasons };
   if (!o.caps.encoders.has('libx264')) return { path: 'full', reasons: ['this ffmpeg has no libx264'] };
   const src = o.resolve(d.src);
-  // the source's parameter sets are read beside the scan; both runs end before anything goes on (nothing
-  // of ours still writes into the work dir when the caller removes it), a failure of the sets counts only
-  // where they are needed
-  const [scanned, sets] = await Promise.allSettled([
-    scanSource(o.ffprobe, src, o.signal),
-    sourceParameterSets(o.caps.ffmpegPath, src, path.join(o.workDir, 'source.h264'), o.signal),
-  ]);
-  if (scanned.status === 'rejected') throw scanned.reason;
-  const scan = scanned.value;
+  const scan = await scanSource(o.ffprobe, src, o.signal);
   const reasons = checkSource(scan, draftFps(draft));
   // the full path renders at the draft's canvas (1280×720 when a draft names none): only the source's own size is copyable
   const width = even(draft.m?.width ?? 1280);
@@ -305,8 +297,15 @@ export async function decideSmart(
         `only ${((copiedFrames * scan.fpsDen) / scan.fpsNum).toFixed(1)} s of ${width}×${height} could be copied: too little for smart rendering to pay (from about ${Math.ceil((MIN_COPIED_PIXELS / (width * height)) * (scan.fpsDen / scan.fpsNum))} s at this size)`,
       ],
     };
-  if (sets.status === 'rejected') throw sets.reason;
-  const source = sets.value;
+  let source: ParameterSets;
+  try {
+    source = await sourceParameterSets(scan);
+  } catch (err) {
+    return {
+      path: 'full',
+      reasons: [`the source's parameter sets could not be read (${(err as Error).message})`],
+    };
+  }
   const profile = PROFILES[scan.profile ?? ''];
   if (!profile || !scan.level)
     return {
