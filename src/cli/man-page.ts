@@ -43,8 +43,8 @@ export function manPage(program: Command, version: string, date = new Date()): s
   lines.push(
     '.SH ENVIRONMENT',
     roff(
-      'NEMO_API_URL, NEMO_WEB_URL, NEMO_TOKEN, NEMO_PROFILE, NEMO_CONFIG_DIR, NEMO_DEBUG, SKILL_SOURCE, ' +
-        'HTTPS_PROXY, HTTP_PROXY, NO_PROXY, FFMPEG_PATH, FFPROBE_PATH, NO_COLOR, FORCE_COLOR, CI.',
+      'NEMO_API_URL, NEMO_WEB_URL, NEMO_TOKEN, NEMO_PROFILE, NEMO_CONFIG_DIR, NEMO_CACHE_DIR, NEMO_DEBUG, ' +
+        'SKILL_SOURCE, HTTPS_PROXY, HTTP_PROXY, NO_PROXY, FFMPEG_PATH, FFPROBE_PATH, NO_COLOR, FORCE_COLOR, CI.',
     ),
     '.SH SEE ALSO',
     roff('nemo --help, nemo help <command>, nemo help exit-codes; the README of the nemo-cli package.'),

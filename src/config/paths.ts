@@ -20,3 +20,17 @@ export function profileName(flag: string | undefined, env: NodeJS.ProcessEnv = p
   const name = flag ?? env.NEMO_PROFILE ?? 'default';
   return name === '' ? 'default' : name;
 }
+
+/**
+ * Where nemo keeps caches it can always rebuild (what this machine's ffmpeg can do): `NEMO_CACHE_DIR`,
+ * else `$XDG_CACHE_HOME/nemo`, else `~/.cache/nemo` (`%LOCALAPPDATA%\nemo\cache` on Windows).
+ */
+export function cacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  if (env.NEMO_CACHE_DIR) return env.NEMO_CACHE_DIR;
+  if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'nemo', 'cache');
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'nemo');
+  return join(homedir(), '.cache', 'nemo');
+}

@@ -1,4 +1,5 @@
 import { accessSync, chmodSync, constants, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FfmpegNotFoundError } from './errors.js';
@@ -111,12 +112,89 @@ async function probeCapabilities(ffmpegPath: string): Promise<Capabilities> {
   };
 }
 
-/** The capabilities of `ffmpegPath` (default: the one `findFfmpeg` finds), probed once per process. */
+let storeFile: string | undefined;
+
+/**
+ * Keep probed capabilities in `file` (JSON, by binary: its path, size, mtime and inode), so a process that
+ * starts later skips the five probe runs (about 1 s of two cores) while the binary is the same. The CLI
+ * sets its cache dir's file; a library user who sets nothing gets the in-process cache alone.
+ */
+export function setCapabilityStore(file: string | undefined): void {
+  storeFile = file;
+}
+
+interface StoredCapabilities {
+  stamp: string;
+  filters: string[];
+  encoders: string[];
+  version: string;
+  amixNormalize: boolean;
+  astatsMeasure?: boolean;
+}
+
+const stampOf = (file: string): string => {
+  const s = statSync(file);
+  return `${s.size}:${s.mtimeMs}:${s.ino}`;
+};
+
+async function readStore(file: string): Promise<Record<string, StoredCapabilities>> {
+  try {
+    const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return json && typeof json === 'object' ? (json as Record<string, StoredCapabilities>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function storedOrProbed(ffmpegPath: string, file: string | undefined): Promise<Capabilities> {
+  if (!file) return probeCapabilities(ffmpegPath);
+  let stamp: string;
+  try {
+    stamp = stampOf(ffmpegPath);
+  } catch {
+    return probeCapabilities(ffmpegPath);
+  }
+  const stored = (await readStore(file))[ffmpegPath];
+  if (stored?.stamp === stamp && Array.isArray(stored.filters) && Array.isArray(stored.encoders))
+    return {
+      ffmpegPath,
+      filters: new Set(stored.filters),
+      encoders: new Set(stored.encoders),
+      version: String(stored.version),
+      amixNormalize: stored.amixNormalize === true,
+      astatsMeasure: stored.astatsMeasure === true,
+    };
+  const caps = await probeCapabilities(ffmpegPath);
+  try {
+    // read again just before writing (another process may have added its binary), then an atomic rename
+    const all = { ...(await readStore(file)) };
+    all[ffmpegPath] = {
+      stamp,
+      filters: [...caps.filters],
+      encoders: [...caps.encoders],
+      version: caps.version,
+      amixNormalize: caps.amixNormalize,
+      astatsMeasure: caps.astatsMeasure,
+    };
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(all), { mode: 0o600 });
+    await rename(tmp, file);
+  } catch {
+    // a cache that cannot be written is only slower next time
+  }
+  return caps;
+}
+
+/**
+ * The capabilities of `ffmpegPath` (default: the one `findFfmpeg` finds), probed once per process (and
+ * kept across processes in the store `setCapabilityStore` names, if any).
+ */
 export async function getCapabilities(ffmpegPath?: string): Promise<Capabilities> {
   const file = ffmpegPath ?? (await findFfmpeg()).ffmpeg;
   let cached = capabilityCache.get(file);
   if (!cached) {
-    cached = probeCapabilities(file);
+    cached = storedOrProbed(file, storeFile);
     capabilityCache.set(file, cached);
     cached.catch(() => capabilityCache.delete(file));
   }

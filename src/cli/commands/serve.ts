@@ -1,6 +1,7 @@
 import type { FaultSpec, ServerOptions } from '../../server/index.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
+import { useEngineCache } from '../engine-cache.js';
 
 export interface ServeOptions {
   host: string;
@@ -101,6 +102,7 @@ export async function serverOptions(
 export async function run(ctx: Ctx, _args: unknown, opts: ServeOptions): Promise<void> {
   const options = await serverOptions(opts, (line) => ctx.out.say(line), ctx.env);
   const { startServer } = await import('../../server/index.js');
+  useEngineCache(ctx.env);
   const server = await startServer(options);
   if (ctx.out.json) ctx.out.result({ url: server.url, port: server.port, address: server.address });
   else ctx.out.data(server.url);

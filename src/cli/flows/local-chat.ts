@@ -5,6 +5,7 @@ import type { Quality } from '../../config/index.js';
 import { type Draft, parseDraft } from '../../timeline/index.js';
 import { CliError, UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
+import { useEngineCache } from '../engine-cache.js';
 import type { Intent } from '../intents.js';
 import type { Output } from '../output.js';
 import { checkOutputPath, defaultOutputPath } from '../output-path.js';
@@ -27,6 +28,7 @@ export class LocalChat {
     private readonly ctx: Ctx,
     private readonly opts: { output?: string; force?: boolean; quality?: Quality; fresh: boolean },
   ) {
+    useEngineCache(ctx.env);
     if (!opts.fresh) this.draft = this.load();
   }
 

@@ -8,6 +8,7 @@ import { formatSupported } from '../../engine/plan/explain.js';
 import type { RenderPath } from '../../engine/types.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
+import { useEngineCache } from '../engine-cache.js';
 import type { Output } from '../output.js';
 import { watchPhases } from '../phase-label.js';
 import { planLocal, refusedError } from './plan-report.js';
@@ -44,6 +45,7 @@ export interface LocalEditResult {
  * draft is saved (one file per output) for `nemo state --local [-o file]`.
  */
 export async function runLocalEdit(ctx: Ctx, out: Output, input: LocalEditInput): Promise<LocalEditResult> {
+  useEngineCache(ctx.env);
   // Every clause read or refused (naming the words nobody read) before any probe or analysis.
   const plan = await planLocal(input.instruction);
   if (plan.refused.length > 0) {

@@ -7,6 +7,7 @@ import { renderPathLine } from '../../engine/smart/notes.js';
 import { fmtSeconds } from '../../timeline/index.js';
 import { UsageError } from '../cli-error.js';
 import type { Ctx } from '../context.js';
+import { useEngineCache } from '../engine-cache.js';
 import type { Output } from '../output.js';
 
 /** Plans `instruction` on this machine. Refused clauses → exit 2 naming them, before any work. */
@@ -98,6 +99,7 @@ export interface DryRunInput {
  * cuts it would give (probe + cheap analysis). Writes nothing. Refused clauses print, then exit 2.
  */
 export async function runDryRun(ctx: Ctx, out: Output, input: DryRunInput): Promise<void> {
+  useEngineCache(ctx.env);
   const plan = await planLocal(input.instruction);
   if (plan.refused.length > 0) {
     printPlan(out, input.instruction, plan);
