@@ -53,7 +53,7 @@ function fail(message: string): never {
 }
 
 /** The box whose header starts at `at` in `buf`, inside a parent that ends at `end`. */
-function header(buf: Buffer, at: number, end: number): Box {
+export function header(buf: Buffer, at: number, end: number): Box {
   if (at + 8 > end || at + 8 > buf.length) fail(`truncated box header at ${at}`);
   const size32 = buf.readUInt32BE(at);
   const type = buf.toString('latin1', at + 4, at + 8);
@@ -88,7 +88,7 @@ export function boxes(buf: Buffer, start = 0, end = buf.length): Box[] {
   return out;
 }
 
-function child(buf: Buffer, parent: Box, type: string, skip = 0): Box | undefined {
+export function child(buf: Buffer, parent: Box, type: string, skip = 0): Box | undefined {
   return boxes(buf, parent.start + parent.header + skip, parent.end).find((b) => b.type === type);
 }
 
@@ -292,7 +292,7 @@ async function load(fh: FileHandle, file: string): Promise<Loaded> {
   return { fileSize, top, moovBox, moov, map: mapMoov(moov) };
 }
 
-function payload(buf: Buffer, box: Box): Buffer {
+export function payload(buf: Buffer, box: Box): Buffer {
   return buf.subarray(box.start + box.header, box.end);
 }
 
@@ -389,6 +389,26 @@ async function copyRange(from: FileHandle, to: FileHandle, start: number, end: n
  * and the trailer stay. The result replaces `file` (or is written to `options.out`) atomically; nothing is
  * written when nothing is added and there is no `out`.
  */
+/**
+ * An avcC record (payload) with `sets` listed beside its own: an identical set is skipped, another under a
+ * listed id throws; the level is raised and the compatibility flags narrowed to cover the added SPS.
+ */
+export function recordWithSets(
+  original: Buffer,
+  sets: { sps: Buffer[]; pps: Buffer[] },
+  file: string,
+): { record: Buffer; sps: number; pps: number } {
+  const config = parseAvcC(original);
+  const sps = merge(config.sps, sets.sps, spsId, 'SPS', file);
+  const pps = merge(config.pps, sets.pps, ppsId, 'PPS', file);
+  for (const u of sets.sps) {
+    const [, compat, level] = rbspHead(u, 3); // profile_idc, constraint flags, level_idc
+    config.level = Math.max(config.level, level!);
+    config.compat &= compat!;
+  }
+  return { record: sps + pps > 0 ? serializeAvcC(config) : original, sps, pps };
+}
+
 export async function addParameterSets(
   file: string,
   sets: { sps: Buffer[]; pps: Buffer[] },
@@ -400,15 +420,7 @@ export async function addParameterSets(
   try {
     const { fileSize, moovBox, moov, map } = await load(src, file);
     const avcC = map.path.at(-1)!;
-    const config = parseAvcC(payload(moov, avcC));
-    const sps = merge(config.sps, sets.sps, spsId, 'SPS', file);
-    const pps = merge(config.pps, sets.pps, ppsId, 'PPS', file);
-    for (const u of sets.sps) {
-      const [, compat, level] = rbspHead(u, 3); // profile_idc, constraint flags, level_idc
-      config.level = Math.max(config.level, level!);
-      config.compat &= compat!;
-    }
-    const record = sps + pps > 0 ? serializeAvcC(config) : payload(moov, avcC);
+    const { record, sps, pps } = recordWithSets(payload(moov, avcC), sets, file);
     const growth = record.length - (avcC.end - avcC.start - avcC.header);
     if (growth === 0 && dest === file) return { sps, pps, growth };
 

@@ -34,6 +34,7 @@ import {
   scanSource,
   sourceParameterSets,
 } from './gop.js';
+import { JoinError, joinPieces } from './join.js';
 import { coverOverlays, overlaysOf } from './overlays.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-v', 'error', '-y'];
@@ -572,6 +573,25 @@ export async function smartRender(
     else if (plan.pieces[k - 1]?.kind === 'encode') entries.at(-1)!.frames += p.to - p.from;
     else entries.push({ file: encodedFiles[nextEncoded++]!, frames: p.to - p.from });
   });
+  const frameTicks = (scan.timescale * scan.fpsDen) / (scan.fpsNum * scan.timeBaseNum);
+  if (!copyAudio && Number.isInteger(frameTicks)) {
+    // our own join: the pieces' samples copied into one MP4, the avcC listing the added sets
+    try {
+      await timed('muxMs', () =>
+        joinPieces({
+          pieces: entries.map((e) => e.file),
+          audio: hasAudio ? audioFileIn(o.workDir) : undefined,
+          frameTicks,
+          addSets: plan.addSets,
+          out: outFile,
+        }),
+      );
+      return { timings, hasAudio };
+    } catch (err) {
+      if (!(err instanceof JoinError)) throw err;
+      // a structure the join does not know: ffmpeg's concat demuxer below
+    }
+  }
   await writeFile(
     list,
     entries.map((e) => `file ${listQuote(e.file)}\nduration ${seconds(e.frames, scan)}\n`).join(''),
