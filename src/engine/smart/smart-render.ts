@@ -194,11 +194,13 @@ export function x264ParamsFromOptions(options: string): string | undefined {
     out.push(`bitrate=${kv.get('bitrate')}`);
   else return undefined;
   // Re-encoded frames must look like the source's decoded ones, not like a second generation at the
-  // source's rate: cap the quantizer (not part of the parameter sets, so the SPS/PPS stay the same).
+  // source's rate: cap the quantizer (not part of the parameter sets, so the SPS/PPS stay the same). At
+  // crf − 2 the 3-minute trim's re-encoded frames were ≥ 50.6 dB against the source's (crf − 5: 53.2 dB, no
+  // cap: 41.8), for 8 % less encode CPU and 18 % fewer bytes than crf − 5.
   const crf = Number(kv.get('crf') ?? kv.get('qp') ?? 23);
   const qpmax = Math.max(
     Number(kv.get('qpmin') ?? 0),
-    Math.min(Number(kv.get('qpmax') ?? 69), Math.round(crf) - 5),
+    Math.min(Number(kv.get('qpmax') ?? 69), Math.round(crf) - 2),
   );
   out.push(`qpmax=${qpmax}`, ...PIECE_RATE_CONTROL);
   return out.join(':');
