@@ -50,7 +50,7 @@ function speechSpans(total) {
   return spans;
 }
 
-function makeFixture(dir, name, seconds, x264) {
+export function makeFixture(dir, name, seconds, x264) {
   const file = join(dir, `smart-${name}-${seconds}s.mp4`);
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
