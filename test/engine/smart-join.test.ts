@@ -130,6 +130,22 @@ describe('the join', () => {
     await run(FFMPEG, ['-v', 'error', '-xerror', '-i', ours, '-f', 'null', '-']);
   });
 
+  it('writes 64-bit chunk offsets (co64, a file past 4 GiB) that read back the same', async () => {
+    const kept = [pieces[0]!, pieces[2]!];
+    const small = at('stco.mp4');
+    const big = at('co64.mp4');
+    await joinPieces({ pieces: kept, audio, frameTicks: FRAME, out: small });
+    await joinPieces({ pieces: kept, audio, frameTicks: FRAME, out: big, co64: true });
+    const bytes = await readFile(big);
+    expect(bytes.includes(Buffer.from('co64'))).toBe(true);
+    expect(bytes.includes(Buffer.from('stco'))).toBe(false);
+    // 64-bit mdat size too
+    expect(bytes.readUInt32BE(bytes.indexOf('mdat') - 4)).toBe(1);
+    expect(await packets(big, '0:v')).toEqual(await packets(small, '0:v'));
+    expect(await packets(big, '0:a')).toEqual(await packets(small, '0:a'));
+    expect(await decodedMd5(big)).toEqual(await decodedMd5(small));
+  });
+
   it('refuses a piece at another timescale (JoinError: the caller joins with ffmpeg instead)', async () => {
     const other = at('other.mp4');
     await ffmpeg(['-i', pieces[1]!, '-c', 'copy', '-video_track_timescale', '90000', other]);

@@ -345,6 +345,8 @@ export interface JoinInput {
   /** Parameter sets to list in the avcC beside the first piece's. */
   addSets?: { sps: Buffer[]; pps: Buffer[] };
   out: string;
+  /** 64-bit chunk offsets (co64) even when the file would not need them (it does past 4 GiB). */
+  co64?: boolean;
 }
 
 export async function joinPieces(input: JoinInput): Promise<void> {
@@ -473,7 +475,7 @@ export async function joinPieces(input: JoinInput): Promise<void> {
       return box('moov', ...parts);
     };
     const total = chunks.reduce((k, c) => k + c.bytes, 0);
-    const co64 = total + 16 + (1 << 22) > 0xffffffff;
+    const co64 = input.co64 === true || total + 16 + (1 << 22) > 0xffffffff;
     const sizing = moovFor(
       chunks.map(() => 0),
       co64,
