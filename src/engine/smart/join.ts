@@ -49,10 +49,6 @@ function fullPayload(buf: Buffer, box: Box): { version: number; body: Buffer } {
   return { version: p[0]!, body: p.subarray(4) };
 }
 
-function table(buf: Buffer, stbl: Box, type: string): Box | undefined {
-  return child(buf, stbl, type);
-}
-
 async function readMoov(fh: FileHandle, file: string): Promise<Buffer> {
   const size = (await fh.stat()).size;
   const head = Buffer.alloc(16);
@@ -95,14 +91,14 @@ function readTrack(moov: Buffer, handler: string, fileIndex: number, file: strin
   const md = fullPayload(moov, mdhd);
   const timescale = u32(md.body, md.version === 1 ? 16 : 8);
   const stbl = child(moov, child(moov, mdia, 'minf') ?? fail('no minf'), 'stbl') ?? fail('no stbl');
-  const need = (t: string) => table(moov, stbl, t) ?? fail(`${file}: no ${t}`);
+  const need = (t: string) => child(moov, stbl, t) ?? fail(`${file}: no ${t}`);
   // sizes
   const stsz = fullPayload(moov, need('stsz')).body;
   const fixed = u32(stsz, 0);
   const count = u32(stsz, 4);
   const sizes = Array.from({ length: count }, (_, k) => (fixed ? fixed : u32(stsz, 8 + 4 * k)));
   // chunk offsets and samples per chunk
-  const co = table(moov, stbl, 'stco') ?? table(moov, stbl, 'co64') ?? fail(`${file}: no stco`);
+  const co = child(moov, stbl, 'stco') ?? child(moov, stbl, 'co64') ?? fail(`${file}: no stco`);
   const cob = fullPayload(moov, co).body;
   const chunks = Array.from({ length: u32(cob, 0) }, (_, k) =>
     co.type === 'co64' ? Number(cob.readBigUInt64BE(4 + 8 * k)) : u32(cob, 4 + 4 * k),
@@ -136,11 +132,11 @@ function readTrack(moov: Buffer, handler: string, fileIndex: number, file: strin
     return out;
   };
   const durations = expand(fullPayload(moov, need('stts')).body, false);
-  const cttsBox = table(moov, stbl, 'ctts');
+  const cttsBox = child(moov, stbl, 'ctts');
   const ctts = cttsBox ? fullPayload(moov, cttsBox) : undefined;
   const cts = ctts ? expand(ctts.body, ctts.version === 1) : durations.map(() => 0);
   if (durations.length !== count || cts.length !== count) fail(`${file}: sample tables disagree`);
-  const stssBox = table(moov, stbl, 'stss');
+  const stssBox = child(moov, stbl, 'stss');
   let sync: Set<number> | undefined;
   if (stssBox) {
     const b = fullPayload(moov, stssBox).body;
