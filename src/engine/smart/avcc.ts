@@ -277,7 +277,14 @@ interface Loaded {
   map: MoovMap;
 }
 
-async function load(fh: FileHandle, file: string): Promise<Loaded> {
+/**
+ * The file's one moov box, read whole (checked: one moov, no fragments, at most MAX_MOOV bytes), with the
+ * top-level boxes and the file size. Throws (an Error naming the file) on anything else.
+ */
+export async function readMoov(
+  fh: FileHandle,
+  file: string,
+): Promise<{ fileSize: number; top: Box[]; moovBox: Box; moov: Buffer }> {
   const fileSize = (await fh.stat()).size;
   const top = await topLevel(fh, fileSize);
   const moovs = top.filter((b) => b.type === 'moov');
@@ -289,7 +296,12 @@ async function load(fh: FileHandle, file: string): Promise<Loaded> {
   const { bytesRead } = await fh.read(moov, 0, moov.length, moovBox.start);
   if (bytesRead !== moov.length) fail(`${file}: short read of the moov`);
   // a moov of size 0 runs to the end of the file: in its own buffer, to the end of the buffer
-  return { fileSize, top, moovBox, moov, map: mapMoov(moov) };
+  return { fileSize, top, moovBox, moov };
+}
+
+async function load(fh: FileHandle, file: string): Promise<Loaded> {
+  const read = await readMoov(fh, file);
+  return { ...read, map: mapMoov(read.moov) };
 }
 
 export function payload(buf: Buffer, box: Box): Buffer {

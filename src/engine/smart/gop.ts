@@ -165,6 +165,27 @@ export function findCutPoints(
   return { cutPoints: cutPoints.sort((a, b) => a - b), unsafe: unsafe.sort((a, b) => a - b) };
 }
 
+/** The bytes of each packet read from `file` (undefined for one without a position or size). */
+async function packetBytes(file: string, packets: VideoPacket[]): Promise<(Buffer | undefined)[]> {
+  if (packets.length === 0) return [];
+  const fh = await open(file, 'r');
+  try {
+    const out: (Buffer | undefined)[] = [];
+    for (const p of packets) {
+      if (!(p.size > 0) || !(p.pos >= 0)) {
+        out.push(undefined);
+        continue;
+      }
+      const buf = Buffer.alloc(p.size);
+      await fh.read(buf, 0, p.size, p.pos);
+      out.push(buf);
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Presentation-order frame index → decode-order packet index. */
 export function decodeIndexOfFrame(packets: VideoPacket[]): number[] {
   return packets.map((_, j) => j).sort((a, b) => packets[a]!.pts - packets[b]!.pts);
@@ -265,19 +286,15 @@ async function scanFile(ffprobe: string, file: string, signal?: AbortSignal): Pr
   const isAvc = s.is_avc === 'true' || s.is_avc === '1';
   const idr = new Map<number, boolean>();
   if (s.codec_name === 'h264' && isAvc) {
-    const fh = await open(file, 'r');
-    try {
-      for (let j = 0; j < packets.length; j++) {
-        const p = packets[j]!;
-        if (!p.key || !(p.size > 0) || !(p.pos >= 0)) continue;
-        const buf = Buffer.alloc(p.size);
-        await fh.read(buf, 0, p.size, p.pos);
-        const vcl = avccNalTypes(buf, nalLengthSize).find((t) => t >= 1 && t <= 5);
-        idr.set(j, vcl === 5);
-      }
-    } finally {
-      await fh.close();
-    }
+    const keyframes = packets.flatMap((p, j) => (p.key ? [j] : []));
+    const bytes = await packetBytes(
+      file,
+      keyframes.map((j) => packets[j]!),
+    );
+    keyframes.forEach((j, k) => {
+      const vcl = bytes[k] && avccNalTypes(bytes[k], nalLengthSize).find((t) => t >= 1 && t <= 5);
+      idr.set(j, vcl === 5);
+    });
   }
   const { cutPoints, unsafe } = findCutPoints(packets, (j) => idr.get(j) === true);
   const rot =
@@ -345,17 +362,7 @@ function setsOfUnits(units: Buffer[]): ParameterSets {
  */
 export async function sourceParameterSets(scan: SourceScan): Promise<ParameterSets> {
   const config = await readAvcC(scan.file);
-  const first = scan.packets[0];
-  const inBand: Buffer[] = [];
-  if (first && first.size > 0 && first.pos >= 0) {
-    const fh = await open(scan.file, 'r');
-    try {
-      const buf = Buffer.alloc(first.size);
-      await fh.read(buf, 0, first.size, first.pos);
-      inBand.push(...avccUnits(buf, scan.nalLengthSize));
-    } finally {
-      await fh.close();
-    }
-  }
+  const [first] = await packetBytes(scan.file, scan.packets.slice(0, 1));
+  const inBand = first ? avccUnits(first, scan.nalLengthSize) : [];
   return setsOfUnits([...config.sps, ...config.pps, ...inBand]);
 }

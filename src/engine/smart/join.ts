@@ -12,7 +12,7 @@
  * timescale, fragments, several tracks) throws `JoinError`: the caller then joins with ffmpeg.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { type Box, boxes, child, header, payload, recordWithSets } from './avcc.js';
+import { type Box, boxes, child, header, payload, readMoov, recordWithSets } from './avcc.js';
 
 export class JoinError extends Error {}
 
@@ -49,25 +49,13 @@ function fullPayload(buf: Buffer, box: Box): { version: number; body: Buffer } {
   return { version: p[0]!, body: p.subarray(4) };
 }
 
-async function readMoov(fh: FileHandle, file: string): Promise<Buffer> {
-  const size = (await fh.stat()).size;
-  const head = Buffer.alloc(16);
-  let at = 0;
-  while (at + 8 <= size) {
-    await fh.read(head, 0, 16, at);
-    const size32 = head.readUInt32BE(0);
-    const type = head.toString('latin1', 4, 8);
-    const len = size32 === 1 ? Number(head.readBigUInt64BE(8)) : size32 === 0 ? size - at : size32;
-    if (len < 8 || at + len > size) fail(`${file}: a ${type} box runs past the end`);
-    if (type === 'moof') fail(`${file}: fragmented`);
-    if (type === 'moov') {
-      const moov = Buffer.alloc(len);
-      await fh.read(moov, 0, len, at);
-      return moov;
-    }
-    at += len;
+/** `file`'s moov (avcc.ts's reader); a file it refuses is a JoinError, so the caller joins with ffmpeg. */
+async function moovOf(fh: FileHandle, file: string): Promise<Buffer> {
+  try {
+    return (await readMoov(fh, file)).moov;
+  } catch (err) {
+    return fail((err as Error).message);
   }
-  return fail(`${file}: no moov`);
 }
 
 function mvhdTimescale(moov: Buffer): number {
@@ -350,7 +338,7 @@ export async function joinPieces(input: JoinInput): Promise<void> {
   const handles: FileHandle[] = [];
   try {
     for (const f of files) handles.push(await open(f, 'r'));
-    const moovs = await Promise.all(handles.map((h, k) => readMoov(h, files[k]!)));
+    const moovs = await Promise.all(handles.map((h, k) => moovOf(h, files[k]!)));
     const videos = input.pieces.map((f, k) => readTrack(moovs[k]!, 'vide', k, f));
     const ts = videos[0]!.timescale;
     const F = input.frameTicks;
